@@ -1,0 +1,96 @@
+// Votes: which update a vote binds to, how much stake it carries, and the running tally at the proposal's origin.
+// Weight comes from the registry (genesis stake moved along key rotations), so every node weighs a vote alike.
+import type { ErrorCode } from '../errors.js';
+import type { TrustUpdate, Vote } from '../messages/schemas.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import { parseTimestamp } from '../time.js';
+
+/** Null when the vote names exactly this update (id, origin and signed-bytes digest). */
+export function voteMismatch(vote: Vote, update: TrustUpdate, updateDigest: string): ErrorCode | null {
+  if (
+    vote.updateId !== update.id ||
+    vote.updateOrigin !== update.origin ||
+    vote.updateDigest !== updateDigest
+  ) {
+    return 'TM_ERR_VOTE_MISMATCH';
+  }
+  return null;
+}
+
+export interface VoteWeight {
+  /** The voter's current id: two votes of one identity (before and after a key rotation) count once. */
+  readonly identity: string;
+  readonly weight: number;
+}
+
+/**
+ * A vote signed by a key that was later rotated away still counts if it predates the rotation (the grace
+ * rule in docs/PROTOCOL.md); afterwards that key carries no weight.
+ */
+export function voteWeight(registry: NodeRegistry, vote: Vote): VoteWeight {
+  const rotation = registry.rotationOf(vote.origin);
+  if (rotation !== undefined) {
+    const at = parseTimestamp(vote.timestamp);
+    if (at === null || at >= rotation.at) return { identity: registry.currentId(vote.origin), weight: 0 };
+  }
+  return { identity: registry.currentId(vote.origin), weight: registry.stakeOf(vote.origin) };
+}
+
+/** More than half of the active stake; exactly half is not enough. */
+export function isQuorum(acceptWeight: number, totalStake: number): boolean {
+  return totalStake > 0 && acceptWeight * 2 > totalStake;
+}
+
+export type TallyStatus = 'pending' | 'quorum' | 'defeated';
+export type AddVoteResult =
+  | { readonly kind: 'counted' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'conflict'; readonly previous: Vote };
+
+/** The origin's count of votes for one proposal, at most one per identity. */
+export class VoteTally {
+  private readonly votes = new Map<string, { vote: Vote; weight: number }>();
+  acceptWeight = 0;
+  rejectWeight = 0;
+
+  add(vote: Vote, { identity, weight }: VoteWeight): AddVoteResult {
+    const held = this.votes.get(identity);
+    if (held !== undefined) {
+      if (held.vote.decision === vote.decision && held.vote.updateDigest === vote.updateDigest) {
+        return { kind: 'duplicate' };
+      }
+      return { kind: 'conflict', previous: held.vote };
+    }
+    this.votes.set(identity, { vote, weight });
+    if (vote.decision === 'accept') this.acceptWeight += weight;
+    else this.rejectWeight += weight;
+    return { kind: 'counted' };
+  }
+
+  /** `defeated` once accepting stake can no longer exceed half, whatever the missing votes say. */
+  status(totalStake: number): TallyStatus {
+    if (isQuorum(this.acceptWeight, totalStake)) return 'quorum';
+    if (totalStake === 0 || this.rejectWeight * 2 >= totalStake) return 'defeated';
+    return 'pending';
+  }
+
+  acceptingVotes(): Vote[] {
+    return [...this.votes.values()]
+      .filter(({ vote, weight }) => vote.decision === 'accept' && weight > 0)
+      .map(({ vote }) => vote);
+  }
+
+  /** Reject reasons with how many votes gave each. */
+  reasons(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const { vote } of this.votes.values()) {
+      if (vote.decision === 'reject')
+        counts[vote.reason ?? 'unspecified'] = (counts[vote.reason ?? 'unspecified'] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  get voteCount(): number {
+    return this.votes.size;
+  }
+}

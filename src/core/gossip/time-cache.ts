@@ -1,0 +1,45 @@
+// A bounded map whose entries expire a fixed time after insertion (seen ids, routes back, pending requests).
+// Time is passed in, never read, so the same cache runs on the wall clock and in the simulator's virtual time.
+
+export class TimeCache<V> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly capacity: number,
+  ) {}
+
+  get(key: string, now: number): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expires <= now) return undefined;
+    return entry.value;
+  }
+
+  has(key: string, now: number): boolean {
+    return this.get(key, now) !== undefined;
+  }
+
+  /** Inserts or refreshes; the oldest entries make room when the cache is full. */
+  set(key: string, value: V, now: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expires: now + this.ttlMs });
+    if (this.entries.size > this.capacity) this.prune(now);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** Drops expired entries; insertion order is expiry order because the TTL is fixed. */
+  prune(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.expires > now) break;
+      this.entries.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

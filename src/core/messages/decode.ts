@@ -1,0 +1,36 @@
+// Turns one untrusted text frame into a schema-valid message, cheapest checks first, without ever throwing.
+// Signature checks come later and only for frames that survive these; see gossip/validate.ts.
+import { accept, ignore, type Outcome, reject } from '../outcome.js';
+import { PROTOCOL_VERSION } from './fields.js';
+import { isMessageType, schemaViolation } from './registry.js';
+import type { Message } from './schemas.js';
+
+export function decodeFrame(text: string, maxBytes: number): Outcome<Message> {
+  // A UTF-16 length above the byte limit always means more bytes; the exact byte count is the socket's job.
+  if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
+    return reject('TM_ERR_FRAME_TOO_LARGE', `${Buffer.byteLength(text, 'utf8')} > ${maxBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return reject('TM_ERR_FRAME_NOT_JSON');
+  }
+  return decodeValue(value);
+}
+
+/** Validates an already-parsed value (evidence inside a BLACKLIST, entries inside a sync answer). */
+export function decodeValue(value: unknown): Outcome<Message> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return reject('TM_ERR_FRAME_NOT_OBJECT');
+  const { type, version } = value as { type?: unknown; version?: unknown };
+  if (typeof type !== 'string') return reject('TM_ERR_FRAME_NOT_OBJECT');
+  // Newer types and versions are not the sender's fault: a newer node may speak them.
+  if (!isMessageType(type)) return ignore('TM_ERR_UNKNOWN_TYPE', type.slice(0, 64));
+  if (version !== undefined && version !== PROTOCOL_VERSION) {
+    return ignore('TM_ERR_VERSION_UNSUPPORTED', String(version).slice(0, 16));
+  }
+  const violation = schemaViolation(type, value);
+  if (violation !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${violation}`);
+  return accept(value as Message);
+}

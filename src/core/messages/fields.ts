@@ -1,0 +1,67 @@
+// Field schemas shared by several message types: ids, keys, signatures, timestamps and bounded strings.
+// Patterns here are the first, cheapest line of defence; semantic checks (ranges, clocks) live in the validators.
+import { type Static, Type } from '@sinclair/typebox';
+
+export const PROTOCOL_VERSION = '1.0';
+
+export const Version = Type.Literal(PROTOCOL_VERSION);
+/** Lowercase hex SHA-256 of the node's raw Ed25519 public key: its identity and Kademlia id. */
+export const NodeId = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'hex SHA-256 of the public key',
+});
+/** Raw 32-byte Ed25519 public key, standard base64 with padding. */
+export const PublicKey = Type.String({
+  pattern: '^[A-Za-z0-9+/]{43}=$',
+  description: 'base64 Ed25519 public key',
+});
+/** 64-byte Ed25519 signature, standard base64 with padding. */
+export const Signature = Type.String({
+  pattern: '^[A-Za-z0-9+/]{86}==$',
+  description: 'base64 Ed25519 signature',
+});
+/** 32-byte random nonce, base64. */
+export const Nonce = Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: 'base64 32-byte nonce' });
+export const Digest = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256 digest' });
+/** Message ids are chosen by the origin (UUIDs in this implementation); unique per origin. */
+export const MessageId = Type.String({
+  pattern: '^[A-Za-z0-9._:-]{1,128}$',
+  description: 'unique message id',
+});
+/** ISO 8601 UTC, millisecond precision at most; its calendar validity is checked semantically. */
+export const Timestamp = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',
+  description: 'ISO 8601 UTC timestamp',
+});
+/** Agent and principal identifiers: printable, no control characters. */
+export const SubjectId = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+});
+export const ShortText = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+});
+export const LongText = Type.String({ minLength: 1, maxLength: 2048 });
+export const Capability = Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,31}$' });
+export const Capabilities = Type.Array(Capability, { maxItems: 16 });
+export const Endpoint = Type.String({
+  pattern: '^wss?://[^\\s]{1,250}$',
+  description: 'ws:// or wss:// URL',
+});
+export const Endpoints = Type.Array(Endpoint, { maxItems: 8 });
+export const Critical = Type.Literal('CRITICAL');
+
+export const TRUST_EVENTS = [
+  'VERIFICATION_SUCCESS',
+  'VERIFICATION_FAILURE',
+  'REGISTRATION',
+  'SCORE_UPDATE',
+  'REINSTATEMENT',
+] as const;
+export const TrustEvent = Type.Union(TRUST_EVENTS.map((event) => Type.Literal(event)));
+export type TrustEvent = Static<typeof TrustEvent>;
+
+export const NODE_CAPABILITIES = ['FULL_NODE', 'LIGHT_NODE', 'BRIDGE_NODE', 'VALIDATOR'] as const;

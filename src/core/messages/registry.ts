@@ -1,0 +1,68 @@
+// What the protocol knows about each message type: how far it travels, which lane it takes, its compiled validator.
+// Validators are compiled once at module load and shared by the WebSocket decoder and the HTTP API.
+import type { TSchema } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { MESSAGE_SCHEMAS, type Message, type MessageType } from './schemas.js';
+
+/**
+ * link: neighbour to neighbour, never forwarded. gossip: flooded to every peer, signed by its origin.
+ * routed: signed, forwarded hop by hop back toward the origin of the message it answers (votes).
+ */
+export type Scope = 'link' | 'gossip' | 'routed';
+/** Critical frames are queued, sent and handled before any normal frame on every connection. */
+export type Lane = 'critical' | 'normal';
+
+export interface TypeInfo {
+  readonly scope: Scope;
+  readonly lane: Lane;
+}
+
+export const MESSAGE_INFO: Readonly<Record<MessageType, TypeInfo>> = {
+  HANDSHAKE: { scope: 'link', lane: 'critical' },
+  HANDSHAKE_ACK: { scope: 'link', lane: 'critical' },
+  PING: { scope: 'link', lane: 'critical' },
+  PONG: { scope: 'link', lane: 'critical' },
+  TRUST_UPDATE: { scope: 'gossip', lane: 'normal' },
+  VOTE: { scope: 'routed', lane: 'normal' },
+  COMMIT: { scope: 'gossip', lane: 'normal' },
+  REVOCATION: { scope: 'gossip', lane: 'critical' },
+  KEY_ROTATION: { scope: 'gossip', lane: 'critical' },
+  SECURITY_ALERT: { scope: 'gossip', lane: 'critical' },
+  BLACKLIST: { scope: 'gossip', lane: 'critical' },
+  PEER_ANNOUNCE: { scope: 'gossip', lane: 'normal' },
+  FIND_NODE: { scope: 'link', lane: 'normal' },
+  NODES: { scope: 'link', lane: 'normal' },
+  GET_HEIGHT: { scope: 'link', lane: 'normal' },
+  HEIGHT: { scope: 'link', lane: 'normal' },
+  GET_ROOTS: { scope: 'link', lane: 'normal' },
+  ROOTS: { scope: 'link', lane: 'normal' },
+  GET_BLOCKS: { scope: 'link', lane: 'normal' },
+  BLOCKS: { scope: 'link', lane: 'normal' },
+  QUERY: { scope: 'link', lane: 'normal' },
+  QUERY_RESULT: { scope: 'link', lane: 'normal' },
+};
+
+export const CRITICAL_TYPES = ['REVOCATION', 'KEY_ROTATION', 'SECURITY_ALERT', 'BLACKLIST'] as const;
+
+const validators = new Map<string, TypeCheck<TSchema>>(
+  Object.entries(MESSAGE_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
+);
+
+export function isMessageType(type: string): type is MessageType {
+  return Object.hasOwn(MESSAGE_SCHEMAS, type);
+}
+
+/** Null when valid, otherwise a short description of the first violation (path and reason). */
+export function schemaViolation(type: MessageType, value: unknown): string | null {
+  const check = validators.get(type)!;
+  if (check.Check(value)) return null;
+  const first = check.Errors(value).First();
+  return first ? `${first.path || '/'}: ${first.message}` : 'invalid';
+}
+
+export function isValidMessage<K extends MessageType>(
+  type: K,
+  value: unknown,
+): value is Extract<Message, { type: K }> {
+  return validators.get(type)!.Check(value);
+}

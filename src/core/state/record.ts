@@ -1,0 +1,133 @@
+// The spec's MeshTrustRecord and the pure rules that derive it from committed updates and revocations.
+// The result depends only on the set of entries, never on their arrival order or duplicates (DESIGN §4).
+import type { Commit, Revocation } from '../messages/schemas.js';
+import { compareOrder, type OrderKey, parseTimestamp } from '../time.js';
+
+export interface HistoryItem {
+  timestamp: string;
+  event: string;
+  fromNode: string;
+}
+
+export interface NodeSignature {
+  nodeId: string;
+  signature: string;
+}
+
+/** The spec's trust record, plus `revoked` (DESIGN §4). */
+export interface MeshTrustRecord {
+  agentId: string;
+  principalId: string;
+  trustScore: number;
+  lastUpdated: string;
+  updateHistory: HistoryItem[];
+  signatures: NodeSignature[];
+  revoked: boolean;
+}
+
+/** Entries that change a trust record. */
+export type RecordEntry = Commit | Revocation;
+
+/** Everything about a record except its history, small enough to keep per record and update in place. */
+export interface RecordHead {
+  agentId: string;
+  principalId: string;
+  latestUpdate: (OrderKey & { timestamp: string; trustScore: number; signatures: NodeSignature[] }) | null;
+  latestRevocation: (OrderKey & { timestamp: string }) | null;
+  latestReinstatement: OrderKey | null;
+}
+
+export const REVOCATION_EVENT = 'REVOCATION';
+
+export function subjectOf(entry: RecordEntry): { agentId: string; principalId: string } {
+  const payload = entry.type === 'COMMIT' ? entry.update.payload : entry.payload;
+  return { agentId: payload.agentId, principalId: payload.principalId };
+}
+
+/** A commit is keyed and ordered by its update; a revocation by itself. */
+export function entryKey(entry: RecordEntry): string {
+  return entry.type === 'COMMIT' ? entry.update.id : entry.id;
+}
+
+export function orderOf(entry: RecordEntry): OrderKey {
+  const { timestamp, id } = entry.type === 'COMMIT' ? entry.update : entry;
+  // Schema-valid timestamps that fail to parse were refused before they could be committed; 0 keeps this total.
+  return { at: parseTimestamp(timestamp) ?? 0, id };
+}
+
+export function historyItemOf(entry: RecordEntry): HistoryItem {
+  return entry.type === 'COMMIT'
+    ? { timestamp: entry.update.timestamp, event: entry.update.payload.event, fromNode: entry.update.origin }
+    : { timestamp: entry.timestamp, event: REVOCATION_EVENT, fromNode: entry.origin };
+}
+
+/** The proof of a committed score: the origin's signature, then each accepting voter's, by node id. */
+export function signaturesOf(commit: Commit): NodeSignature[] {
+  const votes = commit.votes
+    .map((vote) => ({ nodeId: vote.origin, signature: vote.signature }))
+    .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+  return [{ nodeId: commit.update.origin, signature: commit.update.payload.signature }, ...votes];
+}
+
+const later = <T extends OrderKey>(current: T | null, candidate: T): T =>
+  current === null || compareOrder(candidate, current) > 0 ? candidate : current;
+
+/** Folds one entry into a head. Commutative, associative and idempotent: the order of entries never matters. */
+export function applyToHead(head: RecordHead | null, entry: RecordEntry): RecordHead {
+  const next: RecordHead = head
+    ? { ...head }
+    : { ...subjectOf(entry), latestUpdate: null, latestRevocation: null, latestReinstatement: null };
+  const order = orderOf(entry);
+  if (entry.type === 'REVOCATION') {
+    next.latestRevocation = later(next.latestRevocation, { ...order, timestamp: entry.timestamp });
+    return next;
+  }
+  const { payload, timestamp } = entry.update;
+  next.latestUpdate = later(next.latestUpdate, {
+    ...order,
+    timestamp,
+    trustScore: payload.trustScore,
+    signatures: signaturesOf(entry),
+  });
+  if (payload.event === 'REINSTATEMENT') next.latestReinstatement = later(next.latestReinstatement, order);
+  return next;
+}
+
+export function isRevoked(head: RecordHead): boolean {
+  const { latestRevocation, latestReinstatement } = head;
+  return (
+    latestRevocation !== null &&
+    (latestReinstatement === null || compareOrder(latestRevocation, latestReinstatement) > 0)
+  );
+}
+
+/** Builds the public record from a head and its full history (already sorted by order key). */
+export function recordFromHead(head: RecordHead, updateHistory: HistoryItem[]): MeshTrustRecord {
+  const { latestUpdate, latestRevocation } = head;
+  return {
+    agentId: head.agentId,
+    principalId: head.principalId,
+    trustScore: latestUpdate?.trustScore ?? 0,
+    lastUpdated: latestUpdate?.timestamp ?? latestRevocation?.timestamp ?? '',
+    updateHistory,
+    signatures: latestUpdate?.signatures ?? [],
+    revoked: isRevoked(head),
+  };
+}
+
+/** Derives a record from a whole set of entries for one subject (duplicates allowed). The reference model. */
+export function deriveRecord(entries: readonly RecordEntry[]): MeshTrustRecord | null {
+  // Two different commits of one update only exist if its origin equivocated; the smaller commit id wins everywhere.
+  const unique = new Map<string, RecordEntry>();
+  for (const entry of entries) {
+    const held = unique.get(entryKey(entry));
+    if (held === undefined || entry.id < held.id) unique.set(entryKey(entry), entry);
+  }
+  let head: RecordHead | null = null;
+  for (const entry of unique.values()) head = applyToHead(head, entry);
+  if (head === null) return null;
+  const history = [...unique.values()]
+    .sort((a, b) => compareOrder(orderOf(a), orderOf(b)))
+    .map(historyItemOf);
+  return recordFromHead(head, history);
+}
