@@ -10,7 +10,8 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Decodes standard padded base64 of exactly `length` bytes; anything else is null. */
 export function fromBase64(text: string, length: number): Uint8Array | null {
-  if (text.length !== Math.ceil(length / 3) * 4 || !BASE64_RE.test(text)) return null;
+  if (typeof text !== 'string' || text.length !== Math.ceil(length / 3) * 4 || !BASE64_RE.test(text))
+    return null;
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== length || bytes.toString('base64') !== text) return null;
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -21,7 +22,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function fromHex(text: string, length: number): Uint8Array | null {
-  if (text.length !== length * 2 || !HEX_RE.test(text)) return null;
+  if (typeof text !== 'string' || text.length !== length * 2 || !HEX_RE.test(text)) return null;
   const bytes = Buffer.from(text, 'hex');
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -88,8 +88,13 @@ export class TrustMeshError extends Error {
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, detail?: string, details?: Record<string, unknown>) {
-    super(`${code}: ${detail ?? ERROR_CODES[code].message}`);
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${detail ?? ERROR_CODES[code].message}`, options);
     this.name = 'TrustMeshError';
     this.code = code;
     this.details = details;

@@ -1,12 +1,30 @@
 // What the protocol core needs from storage: a synchronous, idempotent ledger of verified entries and its state.
 // src/store/ implements it on SQLite for full and light nodes; the simulator keeps one in memory.
 import type { LedgerEntry } from './messages/schemas.js';
+import { canonicalJson } from './signing.js';
 import type { MeshTrustRecord } from './state/record.js';
 import type { Verified } from './verified.js';
 
-/** Ledger key of an entry: a commit is stored under its update's id, every other entry under its own id. */
+/**
+ * Ledger key of an entry: a commit is stored under its update, every other entry under itself. Ids are unique
+ * only per origin, so the key names the origin and kind too: no node can take another's key.
+ */
 export function ledgerKey(entry: LedgerEntry): string {
-  return entry.type === 'COMMIT' ? entry.update.id : entry.id;
+  return entry.type === 'COMMIT' ? commitKey(entry.update) : `${entry.type}:${entry.origin}:${entry.id}`;
+}
+
+/** The key a proposal's commit is stored under. */
+export function commitKey(update: { readonly origin: string; readonly id: string }): string {
+  return `TRUST_UPDATE:${update.origin}:${update.id}`;
+}
+
+/**
+ * Two different entries under one key exist only if their origin equivocated. Every node keeps the same one
+ * whatever the arrival order: the smaller id, then the smaller canonical form. True when `candidate` wins.
+ */
+export function supersedes(candidate: LedgerEntry, held: LedgerEntry): boolean {
+  if (candidate.id !== held.id) return candidate.id < held.id;
+  return canonicalJson(candidate) < canonicalJson(held);
 }
 
 export interface LedgerPage {

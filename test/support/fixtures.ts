@@ -12,8 +12,16 @@ export function testKeyPair(index: number): KeyPair {
   return keyPairFromSeed(seed);
 }
 
+const signers = new Map<number, Signer>();
+
+/** Cached: each key pair lives in guarded memory pages, and tens of thousands of them exhaust the process. */
 export function testSigner(index: number): Signer {
-  return createSigner(testKeyPair(index));
+  let signer = signers.get(index);
+  if (signer === undefined) {
+    signer = createSigner(testKeyPair(index));
+    signers.set(index, signer);
+  }
+  return signer;
 }
 
 /** A network whose first `validators.length` test keys hold the given stakes. */

@@ -15,6 +15,7 @@ import type {
   Commit,
   CriticalEvent,
   KeyRotation,
+  LedgerEntry,
   Message,
   PeerAnnounce,
   Query,
@@ -134,8 +135,10 @@ export class MeshEngine {
   handle(from: string, message: Message): Outcome<unknown> {
     this.stats.received++;
     const outcome = this.dispatch(from, message);
-    if (outcome.kind === 'accept') this.stats.accepted++;
-    else {
+    if (outcome.kind === 'accept') {
+      this.stats.accepted++;
+      if (MESSAGE_INFO[message.type].scope !== 'link') this.modules.events?.accepted?.(from, message);
+    } else {
       if (outcome.kind === 'ignore') this.stats.ignored++;
       else this.stats.rejected++;
       this.modules.events?.dropped?.(from, message.type, outcome);
@@ -325,6 +328,29 @@ export class MeshEngine {
     if (!conflicts(this.context, held, message)) return false;
     this.blacklist(signer, 'EQUIVOCATION', [held, message]);
     return true;
+  }
+
+  /**
+   * Verifies and stores a ledger entry that arrived outside live gossip (a light node's query answer; sync
+   * later): the same checks as live messages minus freshness, since stored entries may be old. Not forwarded.
+   */
+  importEntry(entry: LedgerEntry): Outcome<void> {
+    if (this.modules.ledger.has(ledgerKey(entry))) return accept(undefined);
+    if (entry.type === 'COMMIT') {
+      const outcome = verifyCommit(entry, this.context);
+      if (outcome.kind !== 'accept') return outcome;
+      if (this.modules.ledger.append(outcome.value)) this.modules.events?.committed?.(outcome.value, false);
+      return accept(undefined);
+    }
+    const signature = this.verifier.verify(entry);
+    if (signature.kind !== 'accept') return signature;
+    if (this.registry.isBlacklisted(entry.origin)) return ignore('TM_ERR_BLACKLISTED');
+    if (entry.type === 'BLACKLIST') {
+      const evidence = checkEvidence(entry, this.context);
+      if (evidence.kind !== 'accept') return evidence;
+    }
+    this.applyCritical(markVerified(entry));
+    return accept(undefined);
   }
 
   // ---- Votes -------------------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ export interface EngineEvents {
   rotated?(fromId: string, toId: string): void;
   blacklisted?(nodeId: string): void;
   queryResult?(peerId: string, result: QueryResult): void;
+  /** A gossiped or routed message passed every check (after it was applied, before it is forwarded). */
+  accepted?(peerId: string, message: Message): void;
   /** Every message this node did not accept, with why (for logs and metrics). */
   dropped?(
     peerId: string,

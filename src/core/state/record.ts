@@ -1,5 +1,6 @@
 // The spec's MeshTrustRecord and the pure rules that derive it from committed updates and revocations.
 // The result depends only on the set of entries, never on their arrival order or duplicates (DESIGN §4).
+import { ledgerKey, supersedes } from '../ledger.js';
 import type { Commit, Revocation } from '../messages/schemas.js';
 import { compareOrder, type OrderKey, parseTimestamp } from '../time.js';
 
@@ -42,11 +43,6 @@ export const REVOCATION_EVENT = 'REVOCATION';
 export function subjectOf(entry: RecordEntry): { agentId: string; principalId: string } {
   const payload = entry.type === 'COMMIT' ? entry.update.payload : entry.payload;
   return { agentId: payload.agentId, principalId: payload.principalId };
-}
-
-/** A commit is keyed and ordered by its update; a revocation by itself. */
-export function entryKey(entry: RecordEntry): string {
-  return entry.type === 'COMMIT' ? entry.update.id : entry.id;
 }
 
 export function orderOf(entry: RecordEntry): OrderKey {
@@ -117,11 +113,10 @@ export function recordFromHead(head: RecordHead, updateHistory: HistoryItem[]): 
 
 /** Derives a record from a whole set of entries for one subject (duplicates allowed). The reference model. */
 export function deriveRecord(entries: readonly RecordEntry[]): MeshTrustRecord | null {
-  // Two different commits of one update only exist if its origin equivocated; the smaller commit id wins everywhere.
   const unique = new Map<string, RecordEntry>();
   for (const entry of entries) {
-    const held = unique.get(entryKey(entry));
-    if (held === undefined || entry.id < held.id) unique.set(entryKey(entry), entry);
+    const held = unique.get(ledgerKey(entry));
+    if (held === undefined || supersedes(entry, held)) unique.set(ledgerKey(entry), entry);
   }
   let head: RecordHead | null = null;
   for (const entry of unique.values()) head = applyToHead(head, entry);

@@ -1,0 +1,69 @@
+// `trust-mesh start`: runs a node until SIGINT or SIGTERM, then closes sockets and storage and exits 0.
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { type RunningNode, runNode, type ServiceFactory } from '../daemon/run-node.js';
+import { createLogger } from '../log.js';
+import type { CliContext } from './main.js';
+import { addDataDirOption, addSettingOptions, dataDirOf, givenFlags } from './options.js';
+
+/** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
+const STOP_DEADLINE_MS = 5_000;
+
+let bridgeApiFactory: ServiceFactory | undefined;
+/** The bridge API module plugs itself in here (keeps the CLI from depending on fastify when not a bridge). */
+export function useBridgeApi(factory: ServiceFactory): void {
+  bridgeApiFactory = factory;
+}
+
+export function registerStartCommand(program: Command, context: CliContext): void {
+  const command = program
+    .command('start')
+    .description('run a node (full, light or bridge) until interrupted')
+    .option('--pretty-logs', 'human-readable logs even when stdout is not a terminal');
+  addDataDirOption(command);
+  addSettingOptions(command);
+  command.action(async (options: { prettyLogs?: boolean }) => {
+    const config = loadConfig({
+      dataDir: dataDirOf(command, context.env),
+      env: context.env,
+      flags: givenFlags(command),
+    });
+    const logger = createLogger({ level: config.logLevel, ...(options.prettyLogs ? { pretty: true } : {}) });
+    let running: RunningNode;
+    try {
+      running = await runNode(config, logger, bridgeApiFactory);
+    } catch (error) {
+      logger.flush?.();
+      throw error;
+    }
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(130);
+        }
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        const deadline = setTimeout(() => {
+          logger.error('graceful shutdown took too long; exiting');
+          process.exit(1);
+        }, STOP_DEADLINE_MS);
+        running.stop().then(
+          () => {
+            clearTimeout(deadline);
+            resolve();
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'error while shutting down');
+            clearTimeout(deadline);
+            context.exitCode = 1;
+            resolve();
+          },
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  });
+}

@@ -1,0 +1,80 @@
+// Starts a node from a resolved configuration: key, network file, TLS files, the node, its metrics and API.
+// Shared by `trust-mesh start` and anything else that runs a configured daemon; stop() undoes it all.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/load.js';
+import { readNetworkFile, resolveNetworkPath } from '../config/network-file.js';
+import type { Logger } from '../log.js';
+import { loadKey } from '../node/key-file.js';
+import { TrustMeshNode } from '../node/node.js';
+import { type MetricsServer, serveMetrics } from './metrics-server.js';
+
+export interface RunningNode {
+  readonly node: TrustMeshNode;
+  readonly metrics: MetricsServer | null;
+  /** Extra services started beside the node (the bridge API), closed before it. */
+  readonly services: Array<{ close(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/** Optional services a bridge adds; the API module registers itself here so the daemon stays small. */
+export type ServiceFactory = (
+  node: TrustMeshNode,
+  config: Config,
+  logger: Logger,
+) => Promise<{ close(): Promise<void> }>;
+
+export async function runNode(
+  config: Config,
+  logger: Logger,
+  bridgeApi?: ServiceFactory,
+): Promise<RunningNode> {
+  const key = loadKey(config.dataDir);
+  const network = readNetworkFile(resolveNetworkPath(config.network, config.dataDir));
+  const read = (path: string) => readFileSync(path);
+  const node = await TrustMeshNode.start(
+    {
+      dataDir: config.dataDir,
+      network,
+      key,
+      type: config.type,
+      host: config.host,
+      port: config.port,
+      ...(config.advertiseHost === undefined ? {} : { advertiseHost: config.advertiseHost }),
+      peers: config.peers,
+      useBootstrap: config.bootstrap,
+      ...(config.tls.cert && config.tls.key
+        ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key) } }
+        : {}),
+      ...(config.tls.ca ? { tlsCa: read(config.tls.ca) } : {}),
+      ...(config.validator === undefined ? {} : { validator: config.validator }),
+      maxInboundPeers: config.maxInboundPeers,
+      lightCacheBytes: config.lightCacheBytes,
+      storageSync: config.storageSync,
+    },
+    { logger },
+  );
+  const services: Array<{ close(): Promise<void> }> = [];
+  let metrics: MetricsServer | null = null;
+  try {
+    if (config.metrics.port !== 0) {
+      metrics = await serveMetrics(node.metrics.registry, config.metrics.host, config.metrics.port);
+      logger.info({ url: `http://${config.metrics.host}:${metrics.port}/metrics` }, 'metrics served');
+    }
+    if (config.type === 'bridge' && bridgeApi) services.push(await bridgeApi(node, config, logger));
+  } catch (error) {
+    await Promise.all(services.map((service) => service.close()));
+    await metrics?.close();
+    await node.stop();
+    throw error;
+  }
+  return {
+    node,
+    metrics,
+    services,
+    async stop() {
+      await Promise.all(services.map((service) => service.close()));
+      await metrics?.close();
+      await node.stop();
+    },
+  };
+}

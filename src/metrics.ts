@@ -1,0 +1,89 @@
+// Prometheus metrics for one node: a registry per node (several nodes may share a process), typed and bounded.
+// Names follow trustmesh_<area>_<name>_<unit>; hot-path counters are plain numbers read at scrape time.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface NodeMetricsSources {
+  peers(): number;
+  inboundQueued(): number;
+  pendingProposals(): number;
+  ledgerEntries(): number;
+  engineStats(): Record<string, number>;
+  verifierStats(): { verified: number; cached: number; failed: number };
+}
+
+export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
+
+export function createNodeMetrics(sources: NodeMetricsSources) {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('trustmesh_peers_connected', 'Established peer connections', sources.peers);
+  gauge('trustmesh_inbound_queued_messages', 'Messages waiting to be handled', sources.inboundQueued);
+  gauge('trustmesh_proposals_pending', 'Proposals made here and not yet settled', sources.pendingProposals);
+  gauge('trustmesh_ledger_entries', 'Entries stored in the ledger', sources.ledgerEntries);
+  const engine = new Gauge({
+    name: 'trustmesh_engine_messages',
+    help: 'Engine message counters since start, by kind (received, accepted, ignored, rejected, duplicatesDropped, …)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      for (const [kind, value] of Object.entries(sources.engineStats())) this.set({ kind }, value);
+    },
+  });
+  const signatures = new Gauge({
+    name: 'trustmesh_signatures',
+    help: 'Signature checks since start: verified with Ed25519, answered from cache, failed',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      for (const [result, value] of Object.entries(sources.verifierStats())) this.set({ result }, value);
+    },
+  });
+  return {
+    registry,
+    engine,
+    signatures,
+    dropped: new Counter({
+      name: 'trustmesh_messages_dropped_total',
+      help: 'Messages not accepted, by type, outcome and code',
+      labelNames: ['type', 'outcome', 'code'],
+      registers: [registry],
+    }),
+    proposals: new Counter({
+      name: 'trustmesh_proposals_settled_total',
+      help: 'Proposals made here, by how they settled',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
+    commitLatency: new Histogram({
+      name: 'trustmesh_commit_latency_seconds',
+      help: 'From proposing an update here to its commit',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    commits: new Counter({
+      name: 'trustmesh_commits_applied_total',
+      help: 'Commits verified and stored',
+      registers: [registry],
+    }),
+    critical: new Counter({
+      name: 'trustmesh_critical_applied_total',
+      help: 'Critical events applied, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    connections: new Counter({
+      name: 'trustmesh_connections_closed_total',
+      help: 'Connections closed, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+// Inbound work queue shared by all connections: critical messages are handled before any normal one.
+// Work runs in bounded batches between event-loop turns, so a frame that arrives mid-backlog can still jump it.
+import type { Lane } from '../core/messages/registry.js';
+
+export interface InboundItem<T> {
+  readonly lane: Lane;
+  readonly value: T;
+}
+
+export interface SchedulerOptions {
+  /** Messages handled per turn before yielding to I/O (and to newly arrived critical frames). */
+  readonly batchSize: number;
+}
+
+/** A FIFO with O(1) shift; compacts when the consumed prefix dominates. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+export class InboundScheduler<T> {
+  private readonly critical = new Fifo<T>();
+  private readonly normal = new Fifo<T>();
+  private scheduled: NodeJS.Immediate | null = null;
+  private stopped = false;
+
+  /** `handle` receives one batch, critical items first; it runs them in one storage transaction. */
+  constructor(
+    private readonly handle: (batch: T[]) => void,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  enqueue(lane: Lane, value: T): void {
+    if (this.stopped) return;
+    (lane === 'critical' ? this.critical : this.normal).push(value);
+    this.schedule();
+  }
+
+  get queued(): number {
+    return this.critical.length + this.normal.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled !== null || this.stopped) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = null;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    const batch: T[] = [];
+    while (batch.length < this.options.batchSize) {
+      const item = this.critical.shift() ?? this.normal.shift();
+      if (item === undefined) break;
+      batch.push(item);
+    }
+    if (batch.length > 0) this.handle(batch);
+    if (this.queued > 0) this.schedule();
+  }
+
+  /** Drops queued work and stops scheduling (shutdown). */
+  stop(): void {
+    this.stopped = true;
+    if (this.scheduled !== null) clearImmediate(this.scheduled);
+    this.scheduled = null;
+  }
+}

@@ -1,0 +1,524 @@
+// Every peer connection's life: handshake, heartbeat, duplicate resolution, dialing with backoff, disconnects.
+// Hands established peers' messages to the inbound scheduler and implements the engine's output by node id.
+import { type ClientOptions, WebSocket } from 'ws';
+import type { Crypto } from '../../core/crypto.js';
+import type { EngineOutput } from '../../core/engine/types.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { createAck, createHandshake, handshakeProblem, verifyAck } from '../../core/handshake.js';
+import { decodeFrame } from '../../core/messages/decode.js';
+import { MESSAGE_INFO } from '../../core/messages/registry.js';
+import type { Handshake, Message } from '../../core/messages/schemas.js';
+import type { Network } from '../../core/network.js';
+import type { NodeRegistry } from '../../core/nodes/registry.js';
+import type { Failure } from '../../core/outcome.js';
+import type { Signer } from '../../core/signing.js';
+import { type Clock, type Entropy, isoTimestamp } from '../../core/time.js';
+import type { Logger } from '../../log.js';
+import { Connection, type ConnectionLimits } from '../transport/connection.js';
+import {
+  type BackoffOptions,
+  backoffDelay,
+  type DialTarget,
+  normaliseEndpoint,
+} from '../transport/dialer.js';
+
+export type PeerState = 'handshaking' | 'established' | 'closed';
+
+export interface PeerSession {
+  readonly connection: Connection;
+  readonly self: Handshake;
+  readonly openedAt: number;
+  state: PeerState;
+  peer: Handshake | null;
+  nodeId: string | null;
+  ackSent: boolean;
+  ackVerified: boolean;
+  lastReceived: number;
+  rttMs: number | null;
+  establishedAt: number | null;
+  dialTarget: DialTarget | null;
+  handshakeTimer: NodeJS.Timeout | null;
+  /** Messages waiting in the inbound scheduler, for read backpressure. */
+  inboundQueued: number;
+}
+
+export interface PeerSummary {
+  nodeId: string;
+  direction: 'inbound' | 'outbound';
+  address: string;
+  endpoints: string[];
+  capabilities: string[];
+  connectedAt: string;
+  rttMs: number | null;
+  queuedFrames: number;
+  framesSent: number;
+  framesReceived: number;
+}
+
+export interface PeerManagerOptions {
+  readonly network: Network;
+  readonly capabilities: readonly string[];
+  readonly endpoints: readonly string[];
+  readonly agent: string;
+  readonly maxInboundPeers: number;
+  readonly limits: ConnectionLimits;
+  readonly backoff: BackoffOptions;
+  /** Extra TLS options for outbound wss:// (a private CA, for example). */
+  readonly tlsClient?: Pick<ClientOptions, 'ca' | 'rejectUnauthorized'>;
+  /** Pause reading a socket when this many of its messages wait to be handled. */
+  readonly maxInboundQueued: number;
+}
+
+export interface PeerManagerModules {
+  readonly crypto: Crypto;
+  readonly clock: Clock;
+  readonly entropy: Entropy;
+  readonly random: () => number;
+  readonly logger: Logger;
+  /** The current key (it changes on rotation) and the registry's view of who is blacklisted or rotated. */
+  readonly signer: () => Signer;
+  readonly registry: () => NodeRegistry;
+  readonly onEstablished: (session: PeerSession) => void;
+  readonly onClosed: (session: PeerSession, code: ErrorCode | null) => void;
+  /** A message from an established peer, with the frame it arrived in. */
+  readonly onMessage: (session: PeerSession, message: Message) => void;
+  readonly onFrameRefused?: (session: PeerSession, failure: Failure) => void;
+}
+
+/** Close codes that say the endpoint will never be a useful peer, so retrying fast is pointless. */
+const SLOW_RETRY: ReadonlySet<ErrorCode | null> = new Set<ErrorCode | null>([
+  'TM_ERR_NETWORK_MISMATCH',
+  'TM_ERR_BOOTSTRAP_KEY_MISMATCH',
+  'TM_ERR_BLACKLISTED',
+  'TM_ERR_KEY_ROTATED',
+]);
+
+export class PeerManager implements EngineOutput {
+  private readonly sessions = new Set<PeerSession>();
+  private readonly byNode = new Map<string, PeerSession>();
+  private readonly targets = new Map<string, DialTarget>();
+  /** Outbound sockets still opening; a shutdown must not leave them behind. */
+  private readonly dialling = new Set<WebSocket>();
+  /** The exact text each inbound message arrived in: forwarding re-sends it instead of re-serialising. */
+  private readonly frames = new WeakMap<object, string>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly options: PeerManagerOptions,
+    private readonly modules: PeerManagerModules,
+  ) {}
+
+  start(): void {
+    const { heartbeatMs } = this.options.network.params;
+    this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
+    this.heartbeat.unref();
+    for (const target of this.targets.values()) this.dial(target);
+  }
+
+  // ---- Dialing -----------------------------------------------------------------------------------------
+
+  addTarget(url: string, pinnedKey?: string): void {
+    const normalised = normaliseEndpoint(url);
+    if (this.targets.has(normalised)) return;
+    const target: DialTarget = {
+      url: normalised,
+      pinnedKey,
+      attempt: 0,
+      timer: null,
+      connecting: false,
+      retired: false,
+    };
+    this.targets.set(normalised, target);
+    if (this.heartbeat !== null) this.dial(target);
+  }
+
+  targetList(): DialTarget[] {
+    return [...this.targets.values()];
+  }
+
+  private dial(target: DialTarget): void {
+    if (this.stopped || target.retired || target.connecting) return;
+    // Already connected to that node another way (it dialled us): check again later instead of duplicating.
+    if (target.nodeId !== undefined && this.byNode.has(target.nodeId)) {
+      this.scheduleDial(target);
+      return;
+    }
+    target.connecting = true;
+    const socket = new WebSocket(target.url, {
+      maxPayload: this.options.network.params.maxFrameBytes,
+      handshakeTimeout: this.options.network.params.handshakeTimeoutMs,
+      perMessageDeflate: false,
+      ...this.options.tlsClient,
+    });
+    this.dialling.add(socket);
+    socket.on('error', (error) => {
+      target.lastError = error.message;
+      this.modules.logger.debug({ url: target.url, err: error.message }, 'dial failed');
+    });
+    socket.once('open', () => {
+      this.dialling.delete(socket);
+      const session = this.attach(socket, true, target.url, target);
+      target.connecting = false;
+      socket.once('close', () => this.redialAfterClose(target, session));
+    });
+    socket.once('close', () => {
+      this.dialling.delete(socket);
+      if (!target.connecting) return;
+      target.connecting = false;
+      this.scheduleDial(target);
+    });
+  }
+
+  private redialAfterClose(target: DialTarget, session: PeerSession): void {
+    const code = session.connection.closedWith;
+    if (code === 'TM_ERR_SELF_CONNECTION') {
+      target.retired = true;
+      this.modules.logger.info({ url: target.url }, 'endpoint is this node; not dialling it again');
+      return;
+    }
+    if (session.establishedAt !== null && code !== 'TM_ERR_DUPLICATE_CONNECTION') target.attempt = 0;
+    if (code !== null) target.lastError = code;
+    if (SLOW_RETRY.has(code)) target.attempt = Math.max(target.attempt, 20);
+    this.scheduleDial(target);
+  }
+
+  private scheduleDial(target: DialTarget): void {
+    if (this.stopped || target.retired || target.timer !== null) return;
+    const delay = backoffDelay(target.attempt++, this.options.backoff, this.modules.random);
+    target.timer = setTimeout(() => {
+      target.timer = null;
+      this.dial(target);
+    }, delay);
+  }
+
+  // ---- Sessions ----------------------------------------------------------------------------------------
+
+  /** Takes over an open socket (accepted or dialled): sends our HANDSHAKE and starts the handshake clock. */
+  attach(
+    socket: WebSocket,
+    outbound: boolean,
+    remoteAddress: string,
+    dialTarget: DialTarget | null = null,
+  ): PeerSession {
+    const { params } = this.options.network;
+    const connection = new Connection(socket, outbound, remoteAddress, this.options.limits);
+    const now = this.modules.clock.now();
+    const self = createHandshake(
+      this.modules.signer(),
+      this.options.network.networkId,
+      this.modules.entropy.nonce(),
+      this.options.capabilities,
+      this.options.endpoints,
+      this.options.agent,
+    );
+    const session: PeerSession = {
+      connection,
+      self,
+      openedAt: now,
+      state: 'handshaking',
+      peer: null,
+      nodeId: null,
+      ackSent: false,
+      ackVerified: false,
+      lastReceived: now,
+      rttMs: null,
+      establishedAt: null,
+      dialTarget,
+      handshakeTimer: null,
+      inboundQueued: 0,
+    };
+    this.sessions.add(session);
+    if (this.stopped) {
+      connection.close(null, 'shutting down');
+      return session;
+    }
+    if (!outbound && this.inboundCount() > this.options.maxInboundPeers) {
+      connection.close('TM_ERR_TOO_MANY_PEERS', `limit ${this.options.maxInboundPeers}`);
+    }
+    socket.on('message', (data, isBinary) => this.onFrame(session, data as Buffer, isBinary));
+    socket.on('error', (error) =>
+      this.modules.logger.debug({ peer: this.label(session), err: error.message }, 'socket error'),
+    );
+    socket.once('close', (code, reason) => this.onSocketClose(session, code, reason.toString()));
+    session.handshakeTimer = setTimeout(() => {
+      if (session.state === 'handshaking')
+        this.refuse(session, 'TM_ERR_HANDSHAKE_TIMEOUT', `${params.handshakeTimeoutMs} ms`);
+    }, params.handshakeTimeoutMs);
+    connection.send(JSON.stringify(self), 'critical');
+    return session;
+  }
+
+  private inboundCount(): number {
+    let count = 0;
+    for (const session of this.sessions)
+      if (!session.connection.outbound && session.state !== 'closed') count++;
+    return count;
+  }
+
+  private onFrame(session: PeerSession, data: Buffer, isBinary: boolean): void {
+    if (session.state === 'closed') return;
+    session.lastReceived = this.modules.clock.now();
+    const { connection } = session;
+    connection.stats.framesReceived++;
+    connection.stats.bytesReceived += data.length;
+    if (isBinary) {
+      this.refuse(session, 'TM_ERR_FRAME_BINARY');
+      return;
+    }
+    const text = data.toString('utf8');
+    const decoded = decodeFrame(text, this.options.network.params.maxFrameBytes);
+    if (decoded.kind !== 'accept') {
+      this.modules.onFrameRefused?.(session, decoded);
+      if (decoded.kind === 'reject') this.refuse(session, decoded.code, decoded.detail);
+      else
+        this.modules.logger.debug(
+          { peer: this.label(session), code: decoded.code, detail: decoded.detail },
+          'frame ignored',
+        );
+      return;
+    }
+    const message = decoded.value;
+    if (session.state === 'handshaking') {
+      this.onHandshakeFrame(session, message);
+      return;
+    }
+    switch (message.type) {
+      case 'PING':
+        connection.send(JSON.stringify({ type: 'PONG', timestamp: message.timestamp }), 'critical');
+        return;
+      case 'PONG': {
+        const sent = Date.parse(message.timestamp);
+        if (!Number.isNaN(sent)) session.rttMs = Math.max(0, this.modules.clock.now() - sent);
+        return;
+      }
+      case 'HANDSHAKE':
+      case 'HANDSHAKE_ACK':
+        this.refuse(session, 'TM_ERR_HANDSHAKE_UNEXPECTED', 'handshake already complete');
+        return;
+      default:
+        this.frames.set(message, text);
+        this.modules.onMessage(session, message);
+    }
+  }
+
+  private onHandshakeFrame(session: PeerSession, message: Message): void {
+    const { crypto } = this.modules;
+    const networkId = this.options.network.networkId;
+    if (message.type === 'HANDSHAKE') {
+      if (session.peer !== null) {
+        this.refuse(session, 'TM_ERR_HANDSHAKE_UNEXPECTED', 'second HANDSHAKE');
+        return;
+      }
+      const problem = handshakeProblem(crypto, message, {
+        networkId,
+        selfId: this.modules.signer().nodeId,
+        registry: this.modules.registry(),
+        pinnedKey: session.dialTarget?.pinnedKey,
+      });
+      if (problem !== null) {
+        this.refuse(session, problem, message.nodeId.slice(0, 12));
+        return;
+      }
+      session.peer = message;
+      session.connection.send(
+        JSON.stringify(createAck(this.modules.signer(), networkId, message)),
+        'critical',
+      );
+      session.ackSent = true;
+    } else if (message.type === 'HANDSHAKE_ACK') {
+      if (session.peer === null || session.ackVerified) {
+        this.refuse(session, 'TM_ERR_HANDSHAKE_UNEXPECTED', 'HANDSHAKE_ACK before HANDSHAKE');
+        return;
+      }
+      if (!verifyAck(crypto, networkId, message, session.peer, session.self)) {
+        this.refuse(session, 'TM_ERR_SIG_INVALID', 'nonce signature does not verify');
+        return;
+      }
+      session.ackVerified = true;
+    } else {
+      this.refuse(session, 'TM_ERR_NOT_HANDSHAKEN', message.type);
+      return;
+    }
+    if (session.ackSent && session.ackVerified) this.establish(session);
+  }
+
+  private establish(session: PeerSession): void {
+    const peer = session.peer!;
+    if (session.handshakeTimer) clearTimeout(session.handshakeTimer);
+    session.handshakeTimer = null;
+    const existing = this.byNode.get(peer.nodeId);
+    if (existing !== undefined && existing !== session) {
+      const keep = this.preferred(existing, session);
+      const drop = keep === existing ? session : existing;
+      this.refuse(drop, 'TM_ERR_DUPLICATE_CONNECTION', peer.nodeId.slice(0, 12));
+      if (drop === session) return;
+    }
+    session.state = 'established';
+    session.nodeId = peer.nodeId;
+    session.establishedAt = this.modules.clock.now();
+    if (session.dialTarget) session.dialTarget.nodeId = peer.nodeId;
+    this.byNode.set(peer.nodeId, session);
+    this.modules.logger.info(
+      {
+        peer: peer.nodeId.slice(0, 12),
+        direction: session.connection.outbound ? 'outbound' : 'inbound',
+        address: session.connection.remoteAddress,
+      },
+      'peer connected',
+    );
+    this.modules.onEstablished(session);
+  }
+
+  /**
+   * Of two connections to one node, both ends must keep the same one without talking about it: keep the one
+   * dialled by the smaller node id; if one node dialled both, the one whose dialler's nonce is larger.
+   */
+  private preferred(a: PeerSession, b: PeerSession): PeerSession {
+    const selfId = this.modules.signer().nodeId;
+    const dialler = (s: PeerSession) => (s.connection.outbound ? selfId : s.peer!.nodeId);
+    const diallerNonce = (s: PeerSession) => (s.connection.outbound ? s.self.nonce : s.peer!.nonce);
+    if (dialler(a) !== dialler(b)) return dialler(a) < dialler(b) ? a : b;
+    return diallerNonce(a) > diallerNonce(b) ? a : b;
+  }
+
+  /** Closes a session for a reason that is the peer's fault (or a policy), logging it. */
+  refuse(session: PeerSession, code: ErrorCode, detail?: string): void {
+    if (session.state === 'closed') return;
+    const level =
+      code === 'TM_ERR_DUPLICATE_CONNECTION' || code === 'TM_ERR_SELF_CONNECTION' ? 'debug' : 'warn';
+    this.modules.logger[level]({ peer: this.label(session), code, detail }, 'closing connection');
+    this.close(session, code, detail);
+  }
+
+  private close(session: PeerSession, code: ErrorCode | null, detail?: string): void {
+    if (session.state === 'closed') return;
+    session.connection.close(code, detail);
+    this.finish(session, code);
+  }
+
+  private onSocketClose(session: PeerSession, wsCode: number, reason: string): void {
+    if (session.state === 'closed') return;
+    const code = (session.connection.closedWith ??
+      (reason.startsWith('TM_ERR_') ? reason : null)) as ErrorCode | null;
+    session.connection.close(code);
+    this.modules.logger.debug({ peer: this.label(session), wsCode, reason }, 'socket closed');
+    this.finish(session, code);
+  }
+
+  private finish(session: PeerSession, code: ErrorCode | null): void {
+    const wasEstablished = session.state === 'established';
+    session.state = 'closed';
+    if (session.handshakeTimer) clearTimeout(session.handshakeTimer);
+    session.handshakeTimer = null;
+    this.sessions.delete(session);
+    if (session.nodeId !== null && this.byNode.get(session.nodeId) === session)
+      this.byNode.delete(session.nodeId);
+    if (wasEstablished) {
+      this.modules.logger.info({ peer: session.nodeId?.slice(0, 12), code }, 'peer disconnected');
+      this.modules.onClosed(session, code);
+    }
+  }
+
+  private label(session: PeerSession): string {
+    return (
+      session.nodeId?.slice(0, 12) ?? session.peer?.nodeId.slice(0, 12) ?? session.connection.remoteAddress
+    );
+  }
+
+  /** Pings every peer and drops those silent for `heartbeatMissLimit` intervals. */
+  private beat(): void {
+    const now = this.modules.clock.now();
+    const { heartbeatMs, heartbeatMissLimit } = this.options.network.params;
+    const ping = JSON.stringify({ type: 'PING', timestamp: isoTimestamp(now) });
+    for (const session of [...this.byNode.values()]) {
+      if (now - session.lastReceived > heartbeatMs * heartbeatMissLimit) {
+        this.refuse(session, 'TM_ERR_PEER_TIMEOUT', `silent for ${now - session.lastReceived} ms`);
+      } else {
+        session.connection.send(ping, 'critical');
+      }
+    }
+  }
+
+  /** Follows a key rotation: the connection stays, its peer is now known by the new id. */
+  rename(fromId: string, toId: string): void {
+    const session = this.byNode.get(fromId);
+    if (session === undefined) return;
+    this.byNode.delete(fromId);
+    session.nodeId = toId;
+    this.byNode.set(toId, session);
+  }
+
+  // ---- EngineOutput ------------------------------------------------------------------------------------
+
+  private frameOf(message: Message): string {
+    return this.frames.get(message) ?? JSON.stringify(message);
+  }
+
+  send(peerId: string, message: Message): boolean {
+    const session = this.byNode.get(peerId);
+    if (session === undefined) return false;
+    return session.connection.send(this.frameOf(message), MESSAGE_INFO[message.type].lane);
+  }
+
+  broadcast(message: Message, except?: string): void {
+    const frame = this.frameOf(message);
+    const lane = MESSAGE_INFO[message.type].lane;
+    for (const [nodeId, session] of this.byNode) {
+      if (nodeId !== except) session.connection.send(frame, lane);
+    }
+  }
+
+  isConnected(peerId: string): boolean {
+    return this.byNode.has(peerId);
+  }
+
+  disconnect(peerId: string, code: ErrorCode): void {
+    const session = this.byNode.get(peerId);
+    if (session !== undefined) this.refuse(session, code);
+  }
+
+  // ---- Introspection and shutdown ----------------------------------------------------------------------
+
+  connectedIds(): string[] {
+    return [...this.byNode.keys()];
+  }
+
+  session(peerId: string): PeerSession | undefined {
+    return this.byNode.get(peerId);
+  }
+
+  summaries(): PeerSummary[] {
+    return [...this.byNode.values()].map((session) => ({
+      nodeId: session.nodeId!,
+      direction: session.connection.outbound ? 'outbound' : 'inbound',
+      address: session.connection.remoteAddress,
+      endpoints: [...(session.peer?.endpoints ?? [])],
+      capabilities: [...(session.peer?.capabilities ?? [])],
+      connectedAt: isoTimestamp(session.establishedAt ?? session.openedAt),
+      rttMs: session.rttMs,
+      queuedFrames: session.connection.queuedFrames,
+      framesSent: session.connection.stats.framesSent,
+      framesReceived: session.connection.stats.framesReceived,
+    }));
+  }
+
+  /** Closes every connection (code 1001) and stops all timers; sockets finish closing in the background. */
+  stop(): void {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    for (const target of this.targets.values()) {
+      if (target.timer) clearTimeout(target.timer);
+      target.timer = null;
+    }
+    for (const session of [...this.sessions]) this.close(session, null, 'shutting down');
+    for (const socket of this.dialling) socket.terminate();
+    this.dialling.clear();
+  }
+
+  /** Sockets still open (for graceful shutdown to wait on). */
+  openSockets(): WebSocket[] {
+    return [...this.sessions].map((session) => session.connection.socket);
+  }
+}

@@ -1,0 +1,151 @@
+// One WebSocket to one peer: two outbound lanes (critical before normal), bounded queues and write backpressure.
+// It moves text frames and knows nothing of the protocol; peers/ decides what the frames mean.
+import type { WebSocket } from 'ws';
+import type { ErrorCode } from '../../core/errors.js';
+import type { Lane } from '../../core/messages/registry.js';
+
+export interface ConnectionLimits {
+  /** Frames waiting in both lanes before the peer counts as not reading and is dropped. */
+  readonly maxQueuedFrames: number;
+  readonly maxQueuedBytes: number;
+  /** Bytes handed to the socket but not yet written; above it, frames wait in our lanes where critical can jump. */
+  readonly highWaterBytes: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxQueuedFrames: 65_536,
+  maxQueuedBytes: 32 * 1024 * 1024,
+  highWaterBytes: 256 * 1024,
+};
+
+/** A FIFO with O(1) shift that compacts itself occasionally. */
+class FrameQueue {
+  private items: string[] = [];
+  private head = 0;
+  bytes = 0;
+
+  push(frame: string): void {
+    this.items.push(frame);
+    this.bytes += frame.length;
+  }
+
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const frame = this.items[this.head++]!;
+    this.bytes -= frame.length;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return frame;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+export interface ConnectionStats {
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export type CloseListener = (code: ErrorCode | null, detail: string) => void;
+
+export class Connection {
+  readonly stats: ConnectionStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0 };
+  private readonly lanes: Record<Lane, FrameQueue> = { critical: new FrameQueue(), normal: new FrameQueue() };
+  private inFlightBytes = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private closeCode: ErrorCode | null = null;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly outbound: boolean,
+    readonly remoteAddress: string,
+    private readonly limits: ConnectionLimits,
+  ) {}
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket.readyState === this.socket.OPEN;
+  }
+
+  get queuedFrames(): number {
+    return this.lanes.critical.length + this.lanes.normal.length;
+  }
+
+  /**
+   * Queues a frame. Frames go out on the next turn of the event loop, critical lane first, so anything
+   * queued in the same turn is ordered by lane. Returns false (and drops the peer) when its queue is full.
+   */
+  send(frame: string, lane: Lane): boolean {
+    if (this.closed) return false;
+    const queued = this.queuedFrames;
+    if (
+      queued >= this.limits.maxQueuedFrames ||
+      this.lanes.critical.bytes + this.lanes.normal.bytes > this.limits.maxQueuedBytes
+    ) {
+      this.close('TM_ERR_BACKPRESSURE', `${queued} frames queued`);
+      return false;
+    }
+    this.lanes[lane].push(frame);
+    this.scheduleFlush();
+    return true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.isOpen && this.inFlightBytes < this.limits.highWaterBytes) {
+      const frame = this.lanes.critical.shift() ?? this.lanes.normal.shift();
+      if (frame === undefined) return;
+      const size = Buffer.byteLength(frame);
+      this.inFlightBytes += size;
+      this.stats.framesSent++;
+      this.stats.bytesSent += size;
+      this.socket.send(frame, (error) => {
+        this.inFlightBytes -= size;
+        if (error) return;
+        if (this.queuedFrames > 0) this.scheduleFlush();
+      });
+    }
+  }
+
+  /** Closes with a policy code (ws code 1008) carrying the error code as its reason; idempotent. */
+  close(code: ErrorCode | null, detail = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeCode = code;
+    this.closeDetail = detail;
+    if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+      try {
+        if (code === null) this.socket.close(1001, 'going away');
+        else this.socket.close(1008, code);
+      } catch {
+        this.socket.terminate();
+      }
+      // A peer that never answers the close frame must not hold the socket open.
+      setTimeout(() => this.socket.terminate(), 2_000).unref();
+    }
+  }
+
+  closeDetail = '';
+
+  get closedWith(): ErrorCode | null {
+    return this.closeCode;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,66 @@
+// The listening side: an HTTP(S) server whose upgrade path /mesh becomes protocol WebSockets.
+// TLS when given a certificate and key (wss://), plain ws:// otherwise (devnet, tests, behind a TLS proxy).
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+export const MESH_PATH = '/mesh';
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly maxFrameBytes: number;
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+}
+
+export interface MeshListener {
+  readonly server: Server;
+  readonly wss: WebSocketServer;
+  readonly port: number;
+  readonly secure: boolean;
+  close(): Promise<void>;
+}
+
+export async function listen(
+  options: ListenOptions,
+  onSocket: (socket: WebSocket, request: IncomingMessage) => void,
+): Promise<MeshListener> {
+  const server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
+    : createHttpServer();
+  server.on('request', (_request, response) => {
+    response
+      .writeHead(426, { 'content-type': 'text/plain' })
+      .end(`Trust Mesh: connect a WebSocket to ${MESH_PATH}\n`);
+  });
+  const wss = new WebSocketServer({
+    server,
+    path: MESH_PATH,
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  wss.on('connection', onSocket);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    wss,
+    port,
+    secure: options.tls !== undefined,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => {
+          server.closeAllConnections?.();
+          server.close(() => resolve());
+        });
+      }),
+  };
+}

@@ -1,0 +1,536 @@
+// A running Trust Mesh node: wires the pure engine to the WebSocket transport, SQLite, timers and metrics.
+// Embeddable (TrustMeshNode.start) and used by the CLI daemon, the devnet and the tests alike.
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import type { WebSocket } from 'ws';
+import type { ProposalRecord } from '../core/consensus/proposals.js';
+import type { KeyPair } from '../core/crypto.js';
+import { MeshEngine, type ProposalInput } from '../core/engine/engine.js';
+import type { NodeType } from '../core/engine/types.js';
+import { type ErrorCode, TrustMeshError } from '../core/errors.js';
+import { MESSAGE_INFO } from '../core/messages/registry.js';
+import type { Commit, CriticalEvent, KeyRotation, Message } from '../core/messages/schemas.js';
+import type { Network } from '../core/network.js';
+import type { Signer } from '../core/signing.js';
+import type { MeshTrustRecord } from '../core/state/record.js';
+import type { Clock } from '../core/time.js';
+import type { Verified } from '../core/verified.js';
+import { createSigner, generateKeyPair, randomBytes, sodiumCrypto } from '../crypto/sodium.js';
+import { type Logger, silentLogger } from '../log.js';
+import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
+import { InboundScheduler } from '../net/inbound-scheduler.js';
+import { PeerManager, type PeerSession, type PeerSummary } from '../net/peers/peer-manager.js';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '../net/transport/dialer.js';
+import { listen, MESH_PATH, type MeshListener } from '../net/transport/server.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { VERSION } from '../version.js';
+import { replaceKey } from './key-file.js';
+import { LightLookup } from './light-lookup.js';
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly network: Network;
+  readonly key: KeyPair;
+  readonly type?: NodeType;
+  readonly host?: string;
+  readonly port?: number;
+  /** Host others should dial (defaults to `host`, or 127.0.0.1 when listening on every interface). */
+  readonly advertiseHost?: string;
+  /** ws:// or wss:// endpoints to keep connections to, besides the network file's bootstrap nodes. */
+  readonly peers?: readonly string[];
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Extra CA certificates trusted for outbound wss:// (a private CA or a self-signed peer). */
+  readonly tlsCa?: string | Buffer;
+  /** Vote on proposals (full nodes do by default, bridges opt in, light nodes never). */
+  readonly validator?: boolean;
+  readonly maxInboundPeers?: number;
+  /** Byte budget of a light node's cache. */
+  readonly lightCacheBytes?: number;
+  readonly storageSync?: 'full' | 'normal';
+  readonly connectionLimits?: Partial<ConnectionLimits>;
+  readonly backoff?: BackoffOptions;
+  /** Dial the network file's bootstrap endpoints (default true). */
+  readonly useBootstrap?: boolean;
+  /** Milliseconds between engine ticks (deadlines, announces). */
+  readonly tickMs?: number;
+}
+
+export interface NodeModules {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export interface NodeEvents {
+  committed: [commit: Verified<Commit>, proposedHere: boolean];
+  proposal: [record: ProposalRecord];
+  critical: [event: Verified<CriticalEvent>];
+  'peer:connected': [peer: PeerSummary];
+  'peer:disconnected': [nodeId: string, code: ErrorCode | null];
+  blacklisted: [nodeId: string];
+  rotated: [fromId: string, toId: string];
+  /** A gossiped or routed message this node accepted from a peer. */
+  message: [message: Message, fromPeer: string];
+  /** A message refused by the engine or the frame decoder, with the reason. */
+  dropped: [peerId: string, type: string, kind: 'ignore' | 'reject', code: ErrorCode];
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+const BATCH_SIZE = 128;
+const MAX_INBOUND_QUEUED_PER_PEER = 4_096;
+const SHUTDOWN_TIMEOUT_MS = 4_000;
+
+interface InboundWork {
+  readonly session: PeerSession;
+  readonly message: Message;
+}
+
+export class TrustMeshNode extends EventEmitter<NodeEvents> {
+  readonly type: NodeType;
+  readonly network: Network;
+  readonly logger: Logger;
+  readonly store: SqliteStore;
+  readonly engine: MeshEngine;
+  readonly peers: PeerManager;
+  readonly metrics: NodeMetrics;
+  private listener: MeshListener | null = null;
+  private readonly scheduler: InboundScheduler<InboundWork>;
+  private ticker: NodeJS.Timeout | null = null;
+  private signer: Signer;
+  private keyPair: KeyPair;
+  private readonly clock: Clock;
+  private stopping: Promise<void> | null = null;
+  private readonly waiters = new Map<string, Array<(record: ProposalRecord) => void>>();
+  /** Only light nodes ask others for records they do not hold. */
+  private readonly lightLookup: LightLookup | null;
+  readonly startedAt: number;
+
+  private constructor(
+    private readonly options: NodeOptions,
+    modules: NodeModules,
+    readonly endpoint: string,
+    readonly port: number,
+  ) {
+    super();
+    this.type = options.type ?? 'full';
+    this.network = options.network;
+    this.clock = modules.clock ?? systemClock;
+    this.keyPair = options.key;
+    this.signer = createSigner(options.key);
+    this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
+    this.startedAt = this.clock.now();
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    this.store = SqliteStore.open(join(options.dataDir, 'trust-mesh.db'), {
+      crypto: sodiumCrypto,
+      synchronous: options.storageSync ?? 'full',
+      ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
+    });
+    const random = modules.random ?? Math.random;
+    const entropy = { messageId: () => crypto.randomUUID(), nonce: () => randomBytes(32) };
+    const capabilities = [
+      this.type === 'light' ? 'LIGHT_NODE' : 'FULL_NODE',
+      ...(this.type === 'bridge' ? ['BRIDGE_NODE'] : []),
+    ];
+    this.peers = new PeerManager(
+      {
+        network: this.network,
+        capabilities,
+        endpoints: [endpoint],
+        agent: `trust-mesh/${VERSION}`,
+        maxInboundPeers: options.maxInboundPeers ?? 32,
+        limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
+        backoff: options.backoff ?? DEFAULT_BACKOFF,
+        maxInboundQueued: MAX_INBOUND_QUEUED_PER_PEER,
+        ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
+      },
+      {
+        crypto: sodiumCrypto,
+        clock: this.clock,
+        entropy,
+        random,
+        logger: this.logger,
+        signer: () => this.signer,
+        registry: () => this.engine.registry,
+        onEstablished: (session) => this.onPeerEstablished(session),
+        onClosed: (session, code) => {
+          this.metrics.connections.inc({ code: code ?? 'closed' });
+          this.defer(() => this.emit('peer:disconnected', session.nodeId!, code));
+        },
+        onMessage: (session, message) => this.onPeerMessage(session, message),
+        onFrameRefused: (_session, failure) =>
+          this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code }),
+      },
+    );
+    this.engine = new MeshEngine(
+      {
+        network: this.network,
+        signer: this.signer,
+        nodeType: this.type,
+        votes: this.type !== 'light' && (options.validator ?? this.type === 'full'),
+        endpoints: [endpoint],
+      },
+      {
+        crypto: sodiumCrypto,
+        clock: this.clock,
+        entropy,
+        ledger: this.store,
+        proposals: this.store,
+        output: this.peers,
+        events: {
+          committed: (commit, proposedHere) => {
+            this.metrics.commits.inc();
+            this.defer(() => this.emit('committed', commit, proposedHere));
+          },
+          proposalSettled: (record) => {
+            this.metrics.proposals.inc({ state: record.state });
+            if (record.state === 'committed' && record.settledAt !== undefined) {
+              this.metrics.commitLatency.observe((record.settledAt - record.createdAt) / 1000);
+            }
+            this.defer(() => this.settled(record));
+          },
+          critical: (event) => {
+            this.metrics.critical.inc({ type: event.type });
+            this.logCritical(event);
+            this.defer(() => this.emit('critical', event));
+          },
+          rotated: (fromId, toId) => {
+            this.peers.rename(fromId, toId);
+            this.defer(() => this.emit('rotated', fromId, toId));
+          },
+          blacklisted: (nodeId) => this.defer(() => this.emit('blacklisted', nodeId)),
+          queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
+          accepted: (peerId, message) => {
+            if (this.listenerCount('message') > 0) this.defer(() => this.emit('message', message, peerId));
+          },
+          dropped: (peerId, type, outcome) => {
+            this.metrics.dropped.inc({ type, outcome: outcome.kind, code: outcome.code });
+            const level = outcome.kind === 'reject' ? 'warn' : 'debug';
+            this.logger[level](
+              { peer: peerId.slice(0, 12), type, code: outcome.code, detail: outcome.detail },
+              'message dropped',
+            );
+            this.defer(() => this.emit('dropped', peerId, type, outcome.kind, outcome.code));
+          },
+        },
+      },
+    );
+    this.lightLookup =
+      this.type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
+    this.scheduler = new InboundScheduler<InboundWork>((batch) => this.handleBatch(batch), {
+      batchSize: BATCH_SIZE,
+    });
+    this.metrics = createNodeMetrics({
+      peers: () => this.peers.connectedIds().length,
+      inboundQueued: () => this.scheduler.queued,
+      pendingProposals: () => this.engine.pendingProposals,
+      ledgerEntries: () => this.store.size(),
+      engineStats: () => ({ ...this.engine.stats }),
+      verifierStats: () => ({ ...this.engine.verifier.stats }),
+    });
+  }
+
+  /** Opens storage, listens, dials peers and bootstrap nodes. */
+  static async start(options: NodeOptions, modules: NodeModules = {}): Promise<TrustMeshNode> {
+    const host = options.host ?? '127.0.0.1';
+    let node: TrustMeshNode | null = null;
+    const pending: Array<[WebSocket, IncomingMessage]> = [];
+    const listener = await listen(
+      {
+        host,
+        port: options.port ?? 8080,
+        maxFrameBytes: options.network.params.maxFrameBytes,
+        tls: options.tls,
+      },
+      (socket, request) => {
+        if (node === null) pending.push([socket, request]);
+        else node.accept(socket, request);
+      },
+    );
+    const advertised = options.advertiseHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+    const scheme = options.tls ? 'wss' : 'ws';
+    const endpoint = `${scheme}://${advertised.includes(':') ? `[${advertised}]` : advertised}:${listener.port}${MESH_PATH}`;
+    try {
+      node = new TrustMeshNode(options, modules, endpoint, listener.port);
+    } catch (error) {
+      await listener.close();
+      throw error;
+    }
+    node.listener = listener;
+    for (const [socket, request] of pending) node.accept(socket, request);
+    node.begin();
+    return node;
+  }
+
+  private begin(): void {
+    for (const url of this.options.peers ?? []) this.peers.addTarget(url);
+    if (this.options.useBootstrap ?? true) {
+      for (const node of this.network.nodes) {
+        if (node.endpoint !== undefined && node.nodeId !== this.nodeId)
+          this.peers.addTarget(node.endpoint, node.publicKey);
+      }
+    }
+    this.peers.start();
+    this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 250);
+    this.logger.info(
+      {
+        nodeId: this.nodeId,
+        type: this.type,
+        endpoint: this.endpoint,
+        network: this.network.networkId,
+        validator: this.engine.votes,
+      },
+      'node started',
+    );
+    const stake = this.engine.registry.totalActiveStake();
+    if (stake === 0)
+      this.logger.warn(
+        { network: this.network.networkId },
+        'network has no staked validators: updates cannot commit',
+      );
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const address = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    this.peers.attach(socket, false, address);
+  }
+
+  get nodeId(): string {
+    return this.signer.nodeId;
+  }
+
+  get publicKey(): string {
+    return this.signer.publicKey;
+  }
+
+  // ---- Inbound path ------------------------------------------------------------------------------------
+
+  private onPeerEstablished(session: PeerSession): void {
+    this.store.transaction(() => this.engine.peerConnected(session.nodeId!, session.peer!.publicKey));
+    const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
+    if (summary) this.defer(() => this.emit('peer:connected', summary));
+  }
+
+  private onPeerMessage(session: PeerSession, message: Message): void {
+    session.inboundQueued++;
+    if (session.inboundQueued > MAX_INBOUND_QUEUED_PER_PEER && !session.connection.socket.isPaused) {
+      session.connection.socket.pause();
+    }
+    this.scheduler.enqueue(MESSAGE_INFO[message.type].lane, { session, message });
+  }
+
+  /** One batch, one transaction: everything it stores is durable before any effect leaves this process. */
+  private handleBatch(batch: InboundWork[]): void {
+    const refusals: Array<[PeerSession, ErrorCode, string | undefined]> = [];
+    try {
+      this.store.transaction(() => {
+        for (const { session, message } of batch) {
+          if (session.state !== 'established') continue;
+          const outcome = this.engine.handle(session.nodeId!, message);
+          if (outcome.kind === 'reject') refusals.push([session, outcome.code, outcome.detail]);
+        }
+      });
+    } catch (error) {
+      this.logger.error({ err: error }, 'failed to handle a batch of messages; its changes were rolled back');
+    }
+    for (const { session } of batch) {
+      session.inboundQueued--;
+      if (session.connection.socket.isPaused && session.inboundQueued < MAX_INBOUND_QUEUED_PER_PEER / 2) {
+        session.connection.socket.resume();
+      }
+    }
+    for (const [session, code, detail] of refusals) this.peers.refuse(session, code, detail);
+  }
+
+  private tick(): void {
+    try {
+      this.store.transaction(() => this.engine.tick());
+    } catch (error) {
+      this.logger.error({ err: error }, 'engine tick failed');
+    }
+  }
+
+  /** Events leave after the current synchronous work — and so after the transaction that stored their data. */
+  private defer(emit: () => void): void {
+    queueMicrotask(emit);
+  }
+
+  private settled(record: ProposalRecord): void {
+    this.emit('proposal', record);
+    const waiters = this.waiters.get(record.id);
+    if (waiters === undefined) return;
+    this.waiters.delete(record.id);
+    for (const resolve of waiters) resolve(record);
+  }
+
+  private logCritical(event: Verified<CriticalEvent>): void {
+    switch (event.type) {
+      case 'REVOCATION':
+        this.logger.info(
+          {
+            agentId: event.payload.agentId,
+            principalId: event.payload.principalId,
+            reason: event.payload.reason,
+            origin: event.origin.slice(0, 12),
+          },
+          'revocation applied',
+        );
+        break;
+      case 'SECURITY_ALERT':
+        this.logger.warn(
+          {
+            severity: event.severity,
+            subject: event.subject,
+            summary: event.summary,
+            origin: event.origin.slice(0, 12),
+          },
+          'security alert',
+        );
+        break;
+      case 'KEY_ROTATION':
+        this.logger.info(
+          { from: event.origin.slice(0, 12), to: event.newNodeId.slice(0, 12) },
+          'key rotation applied',
+        );
+        break;
+      case 'BLACKLIST':
+        this.logger.warn(
+          { offender: event.offender.slice(0, 12), reason: event.reason, by: event.origin.slice(0, 12) },
+          'node blacklisted',
+        );
+        break;
+    }
+  }
+
+  // ---- Local actions -----------------------------------------------------------------------------------
+
+  private assertRunning(): void {
+    if (this.stopping !== null) throw new TrustMeshError('TM_ERR_NOT_RUNNING');
+  }
+
+  /** Proposes a trust update; returns at once with its pending record (see whenSettled). */
+  submit(input: ProposalInput, overrides: { timestamp?: string } = {}): ProposalRecord {
+    this.assertRunning();
+    return structuredClone(this.store.transaction(() => this.engine.propose(input, overrides)));
+  }
+
+  /** Resolves when the proposal commits, is rejected or expires. */
+  whenSettled(id: string): Promise<ProposalRecord> {
+    const current = this.engine.proposalStatus(id);
+    if (current === null) return Promise.reject(new TrustMeshError('TM_ERR_NOT_FOUND', `no proposal ${id}`));
+    if (current.state !== 'pending') return Promise.resolve(current);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  proposal(id: string): ProposalRecord | null {
+    return this.engine.proposalStatus(id);
+  }
+
+  revoke(input: { agentId: string; principalId: string; reason: string }): Verified<CriticalEvent> {
+    this.assertRunning();
+    return this.store.transaction(() => this.engine.revoke(input));
+  }
+
+  alert(input: Parameters<MeshEngine['alert']>[0]): Verified<CriticalEvent> {
+    this.assertRunning();
+    return this.store.transaction(() => this.engine.alert(input));
+  }
+
+  /** The record as stored here (a light node's cache may lack it: see lookupRecord). */
+  record(agentId: string, principalId: string): MeshTrustRecord | null {
+    return this.store.record(agentId, principalId);
+  }
+
+  /** The record, fetched from full nodes and verified first when this light node does not hold it. */
+  async lookupRecord(agentId: string, principalId: string): Promise<MeshTrustRecord | null> {
+    const held = this.store.record(agentId, principalId);
+    if (this.lightLookup === null) return held;
+    if (held === null) await this.lightLookup.fetch(agentId, principalId);
+    else this.store.touch(agentId, principalId);
+    return this.store.record(agentId, principalId);
+  }
+
+  /** Every principal's record for one agent; a light node asks full nodes first. */
+  async lookupAgent(agentId: string): Promise<MeshTrustRecord[]> {
+    if (this.lightLookup !== null) await this.lightLookup.fetch(agentId);
+    return this.store.recordsOfAgent(agentId);
+  }
+
+  stateHash(): string {
+    return this.store.stateHash();
+  }
+
+  /**
+   * Rotates this node's key: the new key file is written before the rotation is announced, so a crash
+   * leaves either the old identity or the new one, never neither.
+   */
+  rotateKey(next: KeyPair = generateKeyPair()): Verified<KeyRotation> {
+    this.assertRunning();
+    replaceKey(this.options.dataDir, this.keyPair, next, new Date(this.clock.now()));
+    const rotation = this.store.transaction(() => this.engine.rotateKey(createSigner(next)));
+    this.keyPair = next;
+    this.signer = createSigner(next);
+    this.logger.info(
+      { from: rotation.origin.slice(0, 12), to: rotation.newNodeId.slice(0, 12) },
+      'rotated node key',
+    );
+    return rotation;
+  }
+
+  peerSummaries(): PeerSummary[] {
+    return this.peers.summaries();
+  }
+
+  status() {
+    return {
+      nodeId: this.nodeId,
+      publicKey: this.publicKey,
+      type: this.type,
+      version: VERSION,
+      networkId: this.network.networkId,
+      endpoint: this.endpoint,
+      validator: this.engine.votes,
+      peers: this.peers.connectedIds().length,
+      ledgerEntries: this.store.size(),
+      pendingProposals: this.engine.pendingProposals,
+      uptimeMs: this.clock.now() - this.startedAt,
+    };
+  }
+
+  // ---- Shutdown ----------------------------------------------------------------------------------------
+
+  /** Closes sockets (code 1001), stops timers and closes storage; resolves within a few seconds. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    this.scheduler.stop();
+    this.lightLookup?.stop();
+    this.peers.stop();
+    const closing = this.listener?.close() ?? Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      closing,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    for (const socket of this.peers.openSockets()) socket.terminate();
+    this.store.close();
+    for (const [id, waiters] of this.waiters) {
+      const record = this.engine.proposalStatus(id);
+      if (record) for (const resolve of waiters) resolve(record);
+    }
+    this.waiters.clear();
+    this.logger.info('node stopped');
+  }
+}

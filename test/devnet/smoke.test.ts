@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Devnet, devnetTopology, diameter } from '../../src/devnet/devnet.js';
+import { runSmoke, type SmokeReport } from '../../src/devnet/smoke.js';
+
+describe('devnet smoke scenario (5 real nodes on loopback)', () => {
+  let devnet: Devnet;
+  let report: SmokeReport;
+
+  before(async () => {
+    devnet = await Devnet.start({ nodes: 5 });
+    report = await runSmoke(devnet, 30_000);
+  });
+  after(async () => {
+    await devnet?.stop();
+  });
+
+  test('the mesh is not fully connected: diameter at least 2', () => {
+    assert.ok(report.topology.diameter >= 2, `diameter ${report.topology.diameter}`);
+    assert.equal(report.topology.edges.length, 5);
+  });
+
+  test('every node received every update and the revocation', () => {
+    assert.ok(report.messages.length >= 9);
+    for (const message of report.messages) {
+      assert.equal(message.reachedNodes, 5, `${message.type} ${message.id}`);
+      assert.ok(Number.isFinite(message.maxPropagationMs) && message.maxPropagationMs >= 0);
+    }
+    assert.equal(report.revocation.appliedAtNodes, 5);
+  });
+
+  test('valid updates commit everywhere; the invalid one is rejected with its reason', () => {
+    assert.equal(report.updates.committed, report.updates.proposed - 1);
+    assert.equal(report.updates.appliedEverywhere, report.updates.committed);
+    assert.equal(report.updates.rejected, 1);
+    const [reasons] = Object.values(report.updates.rejectedReasons);
+    assert.ok((reasons?.TM_ERR_SCORE_OUT_OF_RANGE ?? 0) >= 1, JSON.stringify(reasons));
+  });
+
+  test('every node ends with the same state hash', () => {
+    assert.equal(report.stateHashesEqual, true);
+    assert.equal(new Set(report.stateHashes).size, 1);
+    assert.equal(report.converged, true);
+  });
+
+  test('the revoked record reads as revoked on every node', () => {
+    for (const node of devnet.nodes) {
+      const record = node.record('agent-0-0', 'principal-0');
+      assert.ok(record, 'record exists');
+      assert.equal(record.revoked, true);
+      assert.ok(record.updateHistory.some((item) => item.event === 'REVOCATION'));
+    }
+  });
+});
+
+describe('devnet topology', () => {
+  test('rings have the expected diameter and stay connected with chords', () => {
+    assert.equal(diameter(5, devnetTopology(5)), 2);
+    assert.equal(diameter(3, devnetTopology(3)), 1);
+    assert.ok(diameter(20, devnetTopology(20)) >= 2);
+    assert.ok(Number.isFinite(diameter(64, devnetTopology(64))));
+    assert.equal(diameter(4, [[0, 1]]), Number.POSITIVE_INFINITY);
+  });
+});

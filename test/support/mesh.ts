@@ -1,0 +1,164 @@
+// Real nodes for tests: each with its own temp data dir and port 0 on 127.0.0.1, all stopped and deleted after.
+// Also a raw peer that speaks the handshake itself, so tests can send frames no honest node would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import type { KeyPair } from '../../src/core/crypto.js';
+import { createAck, createHandshake, verifyAck } from '../../src/core/handshake.js';
+import type { Handshake, Message } from '../../src/core/messages/schemas.js';
+import type { Network } from '../../src/core/network.js';
+import type { Signer } from '../../src/core/signing.js';
+import { createSigner, randomBytes, sodiumCrypto } from '../../src/crypto/sodium.js';
+import { type NodeOptions, TrustMeshNode } from '../../src/node/node.js';
+
+/** Owns the temp dirs and nodes of one test; `cleanup()` in an after/afterEach hook removes everything. */
+export class TestMesh {
+  readonly nodes: TrustMeshNode[] = [];
+  private readonly dirs: string[] = [];
+  private readonly sockets: WebSocket[] = [];
+
+  constructor(readonly network: Network) {}
+
+  tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'trust-mesh-test-'));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  async start(key: KeyPair, options: Partial<NodeOptions> = {}): Promise<TrustMeshNode> {
+    const node = await TrustMeshNode.start({
+      dataDir: options.dataDir ?? this.tempDir(),
+      network: this.network,
+      key,
+      host: '127.0.0.1',
+      port: 0,
+      storageSync: 'normal',
+      ...options,
+    });
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Connects `from` to `to` and waits until both ends see the link. */
+  async link(from: TrustMeshNode, to: TrustMeshNode, timeoutMs = 5_000): Promise<void> {
+    from.peers.addTarget(to.endpoint);
+    await waitFor(
+      () => from.peers.isConnected(to.nodeId) && to.peers.isConnected(from.nodeId),
+      timeoutMs,
+      'link',
+    );
+  }
+
+  track(socket: WebSocket): void {
+    this.sockets.push(socket);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const socket of this.sockets) socket.terminate();
+    await Promise.all(this.nodes.map((node) => node.stop()));
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * A hand-driven peer: opens a socket to a node, optionally completes the handshake as `signer`, then sends
+ * whatever the test wants and records what comes back.
+ */
+export class RawPeer {
+  readonly received: Message[] = [];
+  closeCode: number | null = null;
+  closeReason = '';
+  private nodeHandshake: Handshake | null = null;
+  readonly signer: Signer;
+
+  private constructor(
+    readonly socket: WebSocket,
+    key: KeyPair,
+    readonly networkId: string,
+  ) {
+    this.signer = createSigner(key);
+    socket.on('message', (data) => {
+      try {
+        this.received.push(JSON.parse(data.toString()) as Message);
+      } catch {
+        // Not JSON: nothing an honest node sends; tests look at `received` only.
+      }
+    });
+    socket.on('close', (code, reason) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString();
+    });
+  }
+
+  static async connect(url: string, key: KeyPair, networkId: string, mesh?: TestMesh): Promise<RawPeer> {
+    const socket = new WebSocket(url);
+    mesh?.track(socket);
+    // Listen before 'open': the node's HANDSHAKE can arrive in the same read as the upgrade response.
+    const peer = new RawPeer(socket, key, networkId);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return peer;
+  }
+
+  /** Completes the challenge-response handshake honestly (the node's own HANDSHAKE arrives first). */
+  async handshake(overrides: Partial<Handshake> = {}): Promise<Handshake> {
+    await waitFor(() => this.received.some((m) => m.type === 'HANDSHAKE'), 5_000, 'node HANDSHAKE');
+    this.nodeHandshake = this.received.find((m) => m.type === 'HANDSHAKE') as Handshake;
+    const own = {
+      ...createHandshake(this.signer, this.networkId, randomBytes(32), ['FULL_NODE'], [], 'raw-peer'),
+      ...overrides,
+    };
+    this.sendJson(own);
+    this.sendJson(createAck(this.signer, this.networkId, this.nodeHandshake));
+    await waitFor(
+      () => this.received.some((m) => m.type === 'HANDSHAKE_ACK') || this.closed,
+      5_000,
+      'node HANDSHAKE_ACK',
+    );
+    const ack = this.received.find((m) => m.type === 'HANDSHAKE_ACK');
+    if (
+      ack &&
+      ack.type === 'HANDSHAKE_ACK' &&
+      !verifyAck(sodiumCrypto, this.networkId, ack, this.nodeHandshake, own)
+    ) {
+      throw new Error('node ACK does not verify');
+    }
+    return this.nodeHandshake;
+  }
+
+  get closed(): boolean {
+    return this.closeCode !== null;
+  }
+
+  sendJson(value: unknown): void {
+    this.socket.send(JSON.stringify(value));
+  }
+
+  sendText(text: string): void {
+    this.socket.send(text);
+  }
+
+  async waitForClose(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
+    await waitFor(() => this.closed, timeoutMs, 'the node to close the connection');
+    return { code: this.closeCode!, reason: this.closeReason };
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
