@@ -1,0 +1,47 @@
+// Shared pieces of the benchmarks: result shape, percentiles, and a quiet devnet of N real nodes.
+// Benchmarks report medians and percentiles; absolute figures vary with the machine, ratios within a run less so.
+
+export interface BenchResult {
+  /** Short id, also the key in results JSON. */
+  name: string;
+  title: string;
+  /** Measured figures; units in `units` by the same key. */
+  figures: Record<string, number>;
+  units: Record<string, string>;
+  /** What was run (node count, message count, …) so the figures can be read and reproduced. */
+  setup: Record<string, number | string | boolean>;
+  notes?: string[];
+}
+
+export interface BenchOptions {
+  /** Longer runs (more samples, bigger networks). */
+  full: boolean;
+  log(line: string): void;
+}
+
+export interface Bench {
+  name: string;
+  title: string;
+  run(options: BenchOptions): Promise<BenchResult>;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export const median = (values: readonly number[]): number => percentile(values, 50);
+
+export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`bench timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
