@@ -3,14 +3,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
+import { type Duplex, Writable } from 'node:stream';
+import { pino } from 'pino';
+import { type ClientOptions, WebSocket } from 'ws';
 import type { KeyPair } from '../../src/core/crypto.js';
 import { createAck, createHandshake, verifyAck } from '../../src/core/handshake.js';
 import type { Handshake, Message } from '../../src/core/messages/schemas.js';
 import type { Network } from '../../src/core/network.js';
 import type { Signer } from '../../src/core/signing.js';
 import { createSigner, randomBytes, sodiumCrypto } from '../../src/crypto/sodium.js';
-import { type NodeOptions, TrustMeshNode } from '../../src/node/node.js';
+import type { Logger } from '../../src/log.js';
+import { type NodeModules, type NodeOptions, TrustMeshNode } from '../../src/node/node.js';
 
 /** Owns the temp dirs and nodes of one test; `cleanup()` in an after/afterEach hook removes everything. */
 export class TestMesh {
@@ -26,16 +29,23 @@ export class TestMesh {
     return dir;
   }
 
-  async start(key: KeyPair, options: Partial<NodeOptions> = {}): Promise<TrustMeshNode> {
-    const node = await TrustMeshNode.start({
-      dataDir: options.dataDir ?? this.tempDir(),
-      network: this.network,
-      key,
-      host: '127.0.0.1',
-      port: 0,
-      storageSync: 'normal',
-      ...options,
-    });
+  async start(
+    key: KeyPair,
+    options: Partial<NodeOptions> = {},
+    modules: NodeModules = {},
+  ): Promise<TrustMeshNode> {
+    const node = await TrustMeshNode.start(
+      {
+        dataDir: options.dataDir ?? this.tempDir(),
+        network: this.network,
+        key,
+        host: '127.0.0.1',
+        port: 0,
+        storageSync: 'normal',
+        ...options,
+      },
+      modules,
+    );
     this.nodes.push(node);
     return node;
   }
@@ -61,6 +71,26 @@ export class TestMesh {
   }
 }
 
+/** One parsed pino line. */
+export interface LogRecord {
+  readonly level: number;
+  readonly msg: string;
+  readonly code?: string;
+  readonly [field: string]: unknown;
+}
+
+/** A real pino logger (debug and up) whose JSON lines land in `records`, for asserting what a node logged. */
+export function captureLogger(): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) records.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), records };
+}
+
 export async function waitFor(
   condition: () => boolean,
   timeoutMs: number,
@@ -79,9 +109,11 @@ export async function waitFor(
  */
 export class RawPeer {
   readonly received: Message[] = [];
+  /** Every text frame exactly as it arrived, for byte-for-byte comparisons. */
+  readonly texts: string[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  private nodeHandshake: Handshake | null = null;
+  private nodeHello: Handshake | null = null;
   readonly signer: Signer;
 
   private constructor(
@@ -90,9 +122,12 @@ export class RawPeer {
     readonly networkId: string,
   ) {
     this.signer = createSigner(key);
-    socket.on('message', (data) => {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const text = data.toString();
+      this.texts.push(text);
       try {
-        this.received.push(JSON.parse(data.toString()) as Message);
+        this.received.push(JSON.parse(text) as Message);
       } catch {
         // Not JSON: nothing an honest node sends; tests look at `received` only.
       }
@@ -103,8 +138,14 @@ export class RawPeer {
     });
   }
 
-  static async connect(url: string, key: KeyPair, networkId: string, mesh?: TestMesh): Promise<RawPeer> {
-    const socket = new WebSocket(url);
+  static async connect(
+    url: string,
+    key: KeyPair,
+    networkId: string,
+    mesh?: TestMesh,
+    options: ClientOptions = {},
+  ): Promise<RawPeer> {
+    const socket = new WebSocket(url, options);
     mesh?.track(socket);
     // Listen before 'open': the node's HANDSHAKE can arrive in the same read as the upgrade response.
     const peer = new RawPeer(socket, key, networkId);
@@ -115,16 +156,28 @@ export class RawPeer {
     return peer;
   }
 
-  /** Completes the challenge-response handshake honestly (the node's own HANDSHAKE arrives first). */
-  async handshake(overrides: Partial<Handshake> = {}): Promise<Handshake> {
+  /** The HANDSHAKE the node sends first on every connection. */
+  async nodeHandshake(): Promise<Handshake> {
     await waitFor(() => this.received.some((m) => m.type === 'HANDSHAKE'), 5_000, 'node HANDSHAKE');
-    this.nodeHandshake = this.received.find((m) => m.type === 'HANDSHAKE') as Handshake;
+    this.nodeHello ??= this.received.find((m) => m.type === 'HANDSHAKE') as Handshake;
+    return this.nodeHello;
+  }
+
+  /** Sends this peer's own HANDSHAKE (honest unless `overrides` say otherwise) and returns it. */
+  hello(overrides: Partial<Handshake> = {}): Handshake {
     const own = {
       ...createHandshake(this.signer, this.networkId, randomBytes(32), ['FULL_NODE'], [], 'raw-peer'),
       ...overrides,
     };
     this.sendJson(own);
-    this.sendJson(createAck(this.signer, this.networkId, this.nodeHandshake));
+    return own;
+  }
+
+  /** Completes the challenge-response handshake honestly (the node's own HANDSHAKE arrives first). */
+  async handshake(overrides: Partial<Handshake> = {}): Promise<Handshake> {
+    const nodeHello = await this.nodeHandshake();
+    const own = this.hello(overrides);
+    this.sendJson(createAck(this.signer, this.networkId, nodeHello));
     await waitFor(
       () => this.received.some((m) => m.type === 'HANDSHAKE_ACK') || this.closed,
       5_000,
@@ -134,11 +187,11 @@ export class RawPeer {
     if (
       ack &&
       ack.type === 'HANDSHAKE_ACK' &&
-      !verifyAck(sodiumCrypto, this.networkId, ack, this.nodeHandshake, own)
+      !verifyAck(sodiumCrypto, this.networkId, ack, nodeHello, own)
     ) {
       throw new Error('node ACK does not verify');
     }
-    return this.nodeHandshake;
+    return nodeHello;
   }
 
   get closed(): boolean {
@@ -151,6 +204,32 @@ export class RawPeer {
 
   sendText(text: string): void {
     this.socket.send(text);
+  }
+
+  /**
+   * Writes one client frame by hand (masked, as RFC 6455 requires of clients) straight to the TCP socket,
+   * bypassing ws's own checks: how a test sends invalid UTF-8 in a text frame, for example.
+   */
+  sendFrame(opcode: number, payload: Buffer): void {
+    const length = payload.length;
+    if (length > 0xffff) throw new Error('sendFrame: payload too long for this helper');
+    const header =
+      length < 126
+        ? Buffer.from([0x80 | opcode, 0x80 | length])
+        : Buffer.from([0x80 | opcode, 0x80 | 126, length >> 8, length & 0xff]);
+    const mask = Buffer.from(randomBytes(4));
+    const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
+    this.tcp.write(Buffer.concat([header, mask, masked]));
+  }
+
+  /** Writes bytes straight to the TCP socket under the WebSocket (garbage, half frames). */
+  sendBytes(bytes: Buffer): void {
+    this.tcp.write(bytes);
+  }
+
+  /** The TCP (or TLS) socket under the WebSocket; pausing it stops this peer reading anything. */
+  get tcp(): Duplex {
+    return (this.socket as unknown as { _socket: Duplex })._socket;
   }
 
   async waitForClose(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
