@@ -93,6 +93,13 @@ const SLOW_RETRY: ReadonlySet<ErrorCode | null> = new Set<ErrorCode | null>([
   'TM_ERR_KEY_ROTATED',
 ]);
 
+/** ws framing errors that have a protocol code; other framing faults are logged with the ws code alone. */
+const FRAMING_FAULTS: Readonly<Record<string, ErrorCode>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'TM_ERR_FRAME_TOO_LARGE',
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 'TM_ERR_FRAME_TOO_LARGE',
+  WS_ERR_INVALID_UTF8: 'TM_ERR_FRAME_NOT_JSON',
+};
+
 export class PeerManager implements EngineOutput {
   private readonly sessions = new Set<PeerSession>();
   private readonly byNode = new Map<string, PeerSession>();
@@ -237,9 +244,7 @@ export class PeerManager implements EngineOutput {
       connection.close('TM_ERR_TOO_MANY_PEERS', `limit ${this.options.maxInboundPeers}`);
     }
     socket.on('message', (data, isBinary) => this.onFrame(session, data as Buffer, isBinary));
-    socket.on('error', (error) =>
-      this.modules.logger.debug({ peer: this.label(session), err: error.message }, 'socket error'),
-    );
+    socket.on('error', (error) => this.onSocketError(session, error));
     socket.once('close', (code, reason) => this.onSocketClose(session, code, reason.toString()));
     session.handshakeTimer = setTimeout(() => {
       if (session.state === 'handshaking')
@@ -395,6 +400,24 @@ export class PeerManager implements EngineOutput {
     if (session.state === 'closed') return;
     session.connection.close(code, detail);
     this.finish(session, code);
+  }
+
+  /**
+   * ws reports a peer that broke the WebSocket framing rules (oversized, not UTF-8, bad opcode or mask) as an
+   * error, after it has already sent its own close (1009, 1007, 1002): refuse the peer here with a typed reason.
+   */
+  private onSocketError(session: PeerSession, error: Error & { code?: string }): void {
+    const wsError = error.code;
+    if (session.state === 'closed' || wsError === undefined || !wsError.startsWith('WS_ERR_')) {
+      this.modules.logger.debug({ peer: this.label(session), err: error.message }, 'socket error');
+      return;
+    }
+    const code = FRAMING_FAULTS[wsError] ?? null;
+    this.modules.logger.warn(
+      { peer: this.label(session), code, wsError, detail: error.message },
+      'closing connection',
+    );
+    this.close(session, code, error.message);
   }
 
   private onSocketClose(session: PeerSession, wsCode: number, reason: string): void {
