@@ -8,8 +8,12 @@ export interface InboundItem<T> {
 }
 
 export interface SchedulerOptions {
-  /** Messages handled per turn before yielding to I/O (and to newly arrived critical frames). */
-  readonly batchSize: number;
+  /**
+   * Time budget of one turn: normal messages stop being taken once it is spent, so a critical frame that
+   * arrives behind a backlog waits for at most about this long (plus one message) before it is handled.
+   */
+  readonly turnMs: number;
+  readonly now: () => number;
 }
 
 /** A FIFO with O(1) shift; compacts when the consumed prefix dominates. */
@@ -40,9 +44,12 @@ export class InboundScheduler<T> {
   private scheduled: NodeJS.Immediate | null = null;
   private stopped = false;
 
-  /** `handle` receives one batch, critical items first; it runs them in one storage transaction. */
+  /**
+   * `handle` is called once per turn with `next`, which yields waiting items (critical first) until the
+   * turn's time budget is spent; the handler runs them all in one storage transaction.
+   */
   constructor(
-    private readonly handle: (batch: T[]) => void,
+    private readonly handle: (next: () => T | undefined) => void,
     private readonly options: SchedulerOptions,
   ) {}
 
@@ -65,13 +72,17 @@ export class InboundScheduler<T> {
   }
 
   private drain(): void {
-    const batch: T[] = [];
-    while (batch.length < this.options.batchSize) {
-      const item = this.critical.shift() ?? this.normal.shift();
-      if (item === undefined) break;
-      batch.push(item);
-    }
-    if (batch.length > 0) this.handle(batch);
+    const { turnMs, now } = this.options;
+    const deadline = now() + turnMs;
+    let taken = 0;
+    this.handle(() => {
+      if (this.stopped) return undefined;
+      const critical = this.critical.shift();
+      if (critical !== undefined) return critical;
+      // At least one normal item per turn, so a flood of critical frames cannot starve normal work entirely.
+      if (taken++ > 0 && now() >= deadline) return undefined;
+      return this.normal.shift();
+    });
     if (this.queued > 0) this.schedule();
   }
 

@@ -79,7 +79,8 @@ export interface NodeEvents {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
-const BATCH_SIZE = 128;
+/** Time budget of one inbound turn; bounds how long a critical frame can wait behind normal work. */
+const TURN_MS = 2;
 const MAX_INBOUND_QUEUED_PER_PEER = 4_096;
 const SHUTDOWN_TIMEOUT_MS = 4_000;
 
@@ -219,8 +220,9 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     );
     this.lightLookup =
       this.type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
-    this.scheduler = new InboundScheduler<InboundWork>((batch) => this.handleBatch(batch), {
-      batchSize: BATCH_SIZE,
+    this.scheduler = new InboundScheduler<InboundWork>((next) => this.handleTurn(next), {
+      turnMs: TURN_MS,
+      now: () => performance.now(),
     });
     this.metrics = createNodeMetrics({
       peers: () => this.peers.connectedIds().length,
@@ -321,12 +323,15 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     this.scheduler.enqueue(MESSAGE_INFO[message.type].lane, { session, message });
   }
 
-  /** One batch, one transaction: everything it stores is durable before any effect leaves this process. */
-  private handleBatch(batch: InboundWork[]): void {
+  /** One turn, one transaction: everything it stores is durable before any effect leaves this process. */
+  private handleTurn(next: () => InboundWork | undefined): void {
+    const handled: InboundWork[] = [];
     const refusals: Array<[PeerSession, ErrorCode, string | undefined]> = [];
     try {
       this.store.transaction(() => {
-        for (const { session, message } of batch) {
+        for (let work = next(); work !== undefined; work = next()) {
+          handled.push(work);
+          const { session, message } = work;
           if (session.state !== 'established') continue;
           const outcome = this.engine.handle(session.nodeId!, message);
           if (outcome.kind === 'reject') refusals.push([session, outcome.code, outcome.detail]);
@@ -335,7 +340,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     } catch (error) {
       this.logger.error({ err: error }, 'failed to handle a batch of messages; its changes were rolled back');
     }
-    for (const { session } of batch) {
+    for (const { session } of handled) {
       session.inboundQueued--;
       if (session.connection.socket.isPaused && session.inboundQueued < MAX_INBOUND_QUEUED_PER_PEER / 2) {
         session.connection.socket.resume();

@@ -78,8 +78,8 @@ export class Connection {
   }
 
   /**
-   * Queues a frame. Frames go out on the next turn of the event loop, critical lane first, so anything
-   * queued in the same turn is ordered by lane. Returns false (and drops the peer) when its queue is full.
+   * Queues a frame. Frames go out when the current synchronous work ends, critical lane first, so anything
+   * queued together is ordered by lane. Returns false (and drops the peer) when its queue is full.
    */
   send(frame: string, lane: Lane): boolean {
     if (this.closed) return false;
@@ -96,10 +96,14 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Flushes once the current synchronous work is done (a microtask): after the storage transaction that
+   * produced the frames has committed, and with every frame of this turn already sorted into its lane.
+   */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();
     });
