@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   TM_ERR_NODE_ID_MISMATCH: { status: 400, message: 'nodeId is not the SHA-256 of the public key' },
   TM_ERR_KEY_ROTATED: { status: 400, message: 'the signing key was rotated away' },
   TM_ERR_BLACKLISTED: { status: 403, message: 'the origin is blacklisted' },
-  TM_ERR_UNKNOWN_ORIGIN: { status: 400, message: 'the origin is not a known node of this network' },
+  TM_ERR_UNKNOWN_ORIGIN: { status: 400, message: 'the origin is not a member of this network' },
 
   // Handshake and connection.
   TM_ERR_NOT_HANDSHAKEN: { status: 400, message: 'message received before the handshake completed' },

@@ -5,11 +5,15 @@ import type { CriticalEvent, KeyRotation } from '../messages/schemas.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { parseTimestamp } from '../time.js';
 
-/** Why the origin of a critical event may not issue it (checked before its signature, it costs nothing). */
+/**
+ * Why the origin of a critical event may not issue it (cheap: checked before the signature). Only members of
+ * the network (the network file's nodes and their rotated successors) issue critical events: they take
+ * effect without votes, so the network file is their root of trust.
+ */
 export function originProblem(registry: NodeRegistry, origin: string): ErrorCode | null {
   if (registry.isBlacklisted(origin)) return 'TM_ERR_BLACKLISTED';
   if (registry.rotationOf(origin)) return 'TM_ERR_KEY_ROTATED';
-  if (!registry.isKnown(origin)) return 'TM_ERR_UNKNOWN_ORIGIN';
+  if (!registry.isMember(origin)) return 'TM_ERR_UNKNOWN_ORIGIN';
   return null;
 }
 

@@ -345,6 +345,8 @@ export class MeshEngine {
     const signature = this.verifier.verify(entry);
     if (signature.kind !== 'accept') return signature;
     if (this.registry.isBlacklisted(entry.origin)) return ignore('TM_ERR_BLACKLISTED');
+    // Old entries may come from keys rotated since, so membership is checked along the rotation chain.
+    if (!this.registry.isMember(entry.origin)) return ignore('TM_ERR_UNKNOWN_ORIGIN');
     if (entry.type === 'BLACKLIST') {
       const evidence = checkEvidence(entry, this.context);
       if (evidence.kind !== 'accept') return evidence;

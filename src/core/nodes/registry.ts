@@ -30,8 +30,17 @@ export class NodeRegistry {
     if (!this.keys.has(nodeId)) this.keys.set(nodeId, publicKey);
   }
 
+  /** A node this node has a key for: a member, or one it met in a handshake or through a signed announce. */
   isKnown(nodeId: string): boolean {
     return this.keys.has(nodeId);
+  }
+
+  /**
+   * A member of the network: listed in the network file (with or without stake), or the rotated successor of
+   * one. Members may issue critical events; anyone else able to connect could otherwise revoke anything.
+   */
+  isMember(nodeId: string): boolean {
+    return this.genesisStake.has(this.chainOf(nodeId)[0]!);
   }
 
   publicKeyOf(nodeId: string): string | undefined {
