@@ -209,7 +209,9 @@ export class PeerManager implements EngineOutput {
     dialTarget: DialTarget | null = null,
   ): PeerSession {
     const { params } = this.options.network;
-    const connection = new Connection(socket, outbound, remoteAddress, this.options.limits);
+    const connection = new Connection(socket, outbound, remoteAddress, this.options.limits, (code, detail) =>
+      this.refuse(session, code, detail),
+    );
     const now = this.modules.clock.now();
     const self = createHandshake(
       this.modules.signer(),

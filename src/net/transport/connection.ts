@@ -43,6 +43,12 @@ class FrameQueue {
   get length(): number {
     return this.items.length - this.head;
   }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
 }
 
 export interface ConnectionStats {
@@ -52,7 +58,8 @@ export interface ConnectionStats {
   bytesReceived: number;
 }
 
-export type CloseListener = (code: ErrorCode | null, detail: string) => void;
+/** Told when the connection closes itself (a peer not reading), so its owner can drop the peer at once. */
+export type CloseListener = (code: ErrorCode, detail: string) => void;
 
 export class Connection {
   readonly stats: ConnectionStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0 };
@@ -67,6 +74,7 @@ export class Connection {
     readonly outbound: boolean,
     readonly remoteAddress: string,
     private readonly limits: ConnectionLimits,
+    private readonly onGiveUp: CloseListener = () => {},
   ) {}
 
   get isOpen(): boolean {
@@ -88,7 +96,9 @@ export class Connection {
       queued >= this.limits.maxQueuedFrames ||
       this.lanes.critical.bytes + this.lanes.normal.bytes > this.limits.maxQueuedBytes
     ) {
-      this.close('TM_ERR_BACKPRESSURE', `${queued} frames queued`);
+      const detail = `${queued} frames queued`;
+      this.close('TM_ERR_BACKPRESSURE', detail);
+      this.onGiveUp('TM_ERR_BACKPRESSURE', detail);
       return false;
     }
     this.lanes[lane].push(frame);
@@ -131,6 +141,9 @@ export class Connection {
     this.closed = true;
     this.closeCode = code;
     this.closeDetail = detail;
+    // Nothing queued is sent after a close: release it now rather than when the session is collected.
+    this.lanes.critical.clear();
+    this.lanes.normal.clear();
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
       try {
         if (code === null) this.socket.close(1001, 'going away');
