@@ -23,9 +23,19 @@ interface Waiting {
   readonly timer: NodeJS.Timeout;
 }
 
+/** How many held subjects a light node refreshes when it gets a full node back after being cut off. */
+const CATCH_UP_SUBJECTS = 256;
+
 export class LightLookup {
   private readonly waiting = new Map<string, Waiting>();
   private counter = 0;
+  /**
+   * Subjects ("agent\u0000principal") and agents ("agent\u0000") fetched whole while connected: only those are
+   * answered from the cache. A record built from gossip alone may lack older history, so it is fetched first.
+   */
+  private readonly complete = new Set<string>();
+  private evictionsSeen = 0;
+  private online = false;
 
   constructor(
     private readonly engine: MeshEngine,
@@ -42,6 +52,60 @@ export class LightLookup {
     clearTimeout(waiting.timer);
     this.waiting.delete(result.id);
     waiting.resolve(result);
+  }
+
+  private isComplete(key: string): boolean {
+    // An eviction may have dropped part of what was complete; forget everything rather than track which.
+    const { evicted } = this.store.stats();
+    if (evicted !== this.evictionsSeen) {
+      this.evictionsSeen = evicted;
+      this.complete.clear();
+    }
+    return this.complete.has(key);
+  }
+
+  /** Makes sure one record is held whole (fetched and verified unless already complete). */
+  async ensureRecord(agentId: string, principalId: string): Promise<void> {
+    const key = `${agentId}\u0000${principalId}`;
+    if (this.isComplete(key) || this.isComplete(`${agentId}\u0000`)) {
+      this.store.touch(agentId, principalId);
+      return;
+    }
+    await this.fetch(agentId, principalId);
+    this.complete.add(key);
+  }
+
+  /** Makes sure every record of one agent is held whole. */
+  async ensureAgent(agentId: string): Promise<void> {
+    const key = `${agentId}\u0000`;
+    if (this.isComplete(key)) return;
+    await this.fetch(agentId);
+    this.complete.add(key);
+  }
+
+  /**
+   * Connectivity changed. Losing the last full node makes every cached record suspect (gossip may be missed);
+   * getting one back refreshes the most recently used records in the background.
+   */
+  fullNodesChanged(): void {
+    const online = this.candidates().length > 0;
+    if (online === this.online) return;
+    this.online = online;
+    if (!online) {
+      this.complete.clear();
+      return;
+    }
+    const subjects = this.store.recentSubjects(CATCH_UP_SUBJECTS);
+    if (subjects.length === 0) return;
+    this.logger.info({ subjects: subjects.length }, 'back online: refreshing cached records from full nodes');
+    void (async () => {
+      for (const { agentId, principalId } of subjects) {
+        if (!this.online) return;
+        await this.ensureRecord(agentId, principalId).catch((error: Error) =>
+          this.logger.debug({ agentId, principalId, err: error.message }, 'refresh failed'),
+        );
+      }
+    })();
   }
 
   /** Full nodes to ask, fastest first. */

@@ -27,6 +27,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF } from '../net/transport/dialer.js
 import { listen, MESH_PATH, type MeshListener } from '../net/transport/server.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { replaceKey } from './key-file.js';
 import { LightLookup } from './light-lookup.js';
 
@@ -107,6 +108,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   private readonly waiters = new Map<string, Array<(record: ProposalRecord) => void>>();
   /** Only light nodes ask others for records they do not hold. */
   private readonly lightLookup: LightLookup | null;
+  private readonly unlock: () => void;
   readonly startedAt: number;
 
   private constructor(
@@ -124,11 +126,17 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
     this.startedAt = this.clock.now();
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    this.store = SqliteStore.open(join(options.dataDir, 'trust-mesh.db'), {
-      crypto: sodiumCrypto,
-      synchronous: options.storageSync ?? 'full',
-      ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
-    });
+    this.unlock = lockDataDir(options.dataDir);
+    try {
+      this.store = SqliteStore.open(join(options.dataDir, 'trust-mesh.db'), {
+        crypto: sodiumCrypto,
+        synchronous: options.storageSync ?? 'full',
+        ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
+      });
+    } catch (error) {
+      this.unlock();
+      throw error;
+    }
     const random = modules.random ?? Math.random;
     const entropy = { messageId: () => crypto.randomUUID(), nonce: () => randomBytes(32) };
     const capabilities = [
@@ -158,6 +166,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
         onEstablished: (session) => this.onPeerEstablished(session),
         onClosed: (session, code) => {
           this.metrics.connections.inc({ code: code ?? 'closed' });
+          this.lightLookup?.fullNodesChanged();
           this.defer(() => this.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message) => this.onPeerMessage(session, message),
@@ -311,6 +320,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
 
   private onPeerEstablished(session: PeerSession): void {
     this.store.transaction(() => this.engine.peerConnected(session.nodeId!, session.peer!.publicKey));
+    this.lightLookup?.fullNodesChanged();
     const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
     if (summary) this.defer(() => this.emit('peer:connected', summary));
   }
@@ -452,18 +462,15 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return this.store.record(agentId, principalId);
   }
 
-  /** The record, fetched from full nodes and verified first when this light node does not hold it. */
+  /** The record; a light node first fetches and verifies it from full nodes unless it holds it whole. */
   async lookupRecord(agentId: string, principalId: string): Promise<MeshTrustRecord | null> {
-    const held = this.store.record(agentId, principalId);
-    if (this.lightLookup === null) return held;
-    if (held === null) await this.lightLookup.fetch(agentId, principalId);
-    else this.store.touch(agentId, principalId);
+    await this.lightLookup?.ensureRecord(agentId, principalId);
     return this.store.record(agentId, principalId);
   }
 
   /** Every principal's record for one agent; a light node asks full nodes first. */
   async lookupAgent(agentId: string): Promise<MeshTrustRecord[]> {
-    if (this.lightLookup !== null) await this.lightLookup.fetch(agentId);
+    await this.lightLookup?.ensureAgent(agentId);
     return this.store.recordsOfAgent(agentId);
   }
 
@@ -531,6 +538,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     clearTimeout(timer);
     for (const socket of this.peers.openSockets()) socket.terminate();
     this.store.close();
+    this.unlock();
     for (const [id, waiters] of this.waiters) {
       const record = this.engine.proposalStatus(id);
       if (record) for (const resolve of waiters) resolve(record);

@@ -170,6 +170,11 @@ export class SqliteStore implements Ledger, ProposalLog {
     );
   }
 
+  /** Subjects held, most recently used first (what a light node refreshes when it comes back online). */
+  recentSubjects(limit: number): Array<{ agentId: string; principalId: string }> {
+    return this.read('recentSubjects', () => this.s.recentSubjects.all(clampLimit(limit)));
+  }
+
   entriesFor(
     agentId: string,
     principalId: string | undefined,

@@ -128,6 +128,9 @@ export function prepareStatements(db: Database.Database) {
        ORDER BY touched LIMIT 1`,
     ),
     recordCount: values<[], number>('SELECT COUNT(*) FROM records'),
+    recentSubjects: one<[number], { agentId: string; principalId: string }>(
+      `SELECT agent_id AS agentId, principal_id AS principalId FROM records ORDER BY touched DESC LIMIT ?`,
+    ),
 
     upsertProposal: one<[string, string, string, number], never>(
       `INSERT INTO proposals (id, state, body, updated_ms) VALUES (?, ?, ?, ?)

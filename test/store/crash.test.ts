@@ -28,22 +28,21 @@ describe('durability', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       started.once('exit', (_code, signal) => resolve(signal)),
     );
-    await new Promise<void>((resolve, reject) => {
+    // Every line the child wrote before it died counts as reported, including ones still in the pipe at the kill.
+    const drained = new Promise<void>((resolve, reject) => {
       started.once('error', reject);
       const lines = createInterface({ input: started.stdout! });
       lines.on('line', (line) => {
         if (!line.startsWith('COMMITTED ')) return;
         reported.push(line.slice('COMMITTED '.length));
         // Kill mid-burst, at a count that is not a burst boundary.
-        if (reported.length === 337) {
-          started.kill('SIGKILL');
-          resolve();
-        }
+        if (reported.length === 337) started.kill('SIGKILL');
       });
-      started.once('exit', () => resolve());
+      lines.once('close', () => resolve());
     });
+    await drained;
     assert.equal(await exited, 'SIGKILL');
-    assert.equal(reported.length, 337, 'the child reported commits before it was killed');
+    assert.ok(reported.length >= 337, 'the child reported commits before it was killed');
 
     const store = SqliteStore.open(join(dataDir, 'trust-mesh.db'), { crypto: sodiumCrypto });
     try {

@@ -79,6 +79,8 @@ export class MeshEngine {
   private readonly recent: TimeCache<SignedMessage>;
   private lastAnnounceAt = Number.NEGATIVE_INFINITY;
   private ownAnnounce: PeerAnnounce | null = null;
+  /** The rotation that made this node's current id, re-sent to each new peer: it may not have heard of it. */
+  private ownRotation: KeyRotation | null = null;
 
   constructor(
     private readonly options: EngineOptions,
@@ -124,8 +126,10 @@ export class MeshEngine {
   /** Rebuilds rotations and blacklisting from stored entries, so stake weights survive restarts. */
   private replayLedger(): void {
     for (const entry of this.modules.ledger.entriesOfType(['KEY_ROTATION', 'BLACKLIST'])) {
-      if (entry.type === 'KEY_ROTATION') this.applyRotation(entry);
-      else if (entry.type === 'BLACKLIST') this.registry.applyBlacklist(entry.offender);
+      if (entry.type === 'KEY_ROTATION') {
+        this.applyRotation(entry);
+        if (entry.newNodeId === this.signer.nodeId) this.ownRotation = entry;
+      } else if (entry.type === 'BLACKLIST') this.registry.applyBlacklist(entry.offender);
     }
   }
 
@@ -280,7 +284,9 @@ export class MeshEngine {
     }
     const originCode = originProblem(this.registry, event.origin);
     if (originCode !== null) return ignore(originCode);
-    if (event.type !== 'BLACKLIST') {
+    // Revocations and alerts must be fresh (their time is what they assert); rotations and blacklists are
+    // re-sent to peers that missed them, and the ledger key already stops replays.
+    if (event.type === 'REVOCATION' || event.type === 'SECURITY_ALERT') {
       const freshness = freshnessProblem(event, now, this.options.network.params.clockSkewMs);
       if (freshness !== null) return ignore(freshness);
     }
@@ -557,6 +563,7 @@ export class MeshEngine {
     this.applyCritical(rotation);
     this.modules.output.broadcast(rotation);
     this.signer = newSigner;
+    this.ownRotation = rotation;
     this.announce(true);
     return rotation;
   }
@@ -596,6 +603,7 @@ export class MeshEngine {
   peerConnected(peerId: string, publicKey: string): void {
     if (!this.registry.rotationOf(peerId)) this.registry.markKnown(peerId, publicKey);
     const now = this.now();
+    if (this.ownRotation !== null) this.modules.output.send(peerId, this.ownRotation);
     if (this.ownAnnounce === null) this.announce(false);
     for (const announce of this.announces.recent(256, now)) this.modules.output.send(peerId, announce);
   }
