@@ -1,7 +1,7 @@
 // Runs the real `trust-mesh` command (node bin/trust-mesh.js) as child processes for the CLI tests.
 // Captures output, parses the JSON log lines a node prints on stdout, and kills whatever is left in cleanup().
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,59 @@ export interface LogLine {
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+}
+
+/** Runs `trust-mesh init` in a fresh data directory and returns it with the node's public key and id. */
+export async function initNode(
+  cli: CliHarness,
+): Promise<{ dataDir: string; publicKey: string; nodeId: string }> {
+  const dataDir = join(cli.tempDir(), 'node');
+  const init = await cli.run(['init', '--data-dir', dataDir]);
+  if (init.exit?.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+  const key = JSON.parse(readFileSync(join(dataDir, 'node-key.json'), 'utf8')) as {
+    publicKey: string;
+    nodeId: string;
+  };
+  return { dataDir, publicKey: key.publicKey, nodeId: key.nodeId };
+}
+
+/** Writes a network file of its own (no bootstrap endpoints) in which the given keys hold stake. */
+export function writeNetworkFile(dir: string, publicKeys: readonly string[]): string {
+  const path = join(dir, 'network.json');
+  const file = {
+    networkId: 'cli-test-net',
+    genesisTime: '2026-01-01T00:00:00.000Z',
+    epochMs: 60_000,
+    nodes: publicKeys.map((publicKey, index) => ({ name: `node-${index}`, publicKey, stake: 10 })),
+  };
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  return path;
+}
+
+/** Flags for `trust-mesh start` on loopback with a test network file, JSON logs at info, no bootstrap. */
+export function startArgs(
+  dataDir: string,
+  network: string,
+  port: number,
+  peers: readonly string[] = [],
+): string[] {
+  return [
+    'start',
+    '--data-dir',
+    dataDir,
+    '--network',
+    network,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'info',
+    '--no-bootstrap',
+    '--storage-sync',
+    'normal',
+    ...peers.flatMap((peer) => ['--peer', peer]),
+  ];
 }
 
 /** The environment without any TRUST_MESH_* setting of the machine running the tests. */
