@@ -1,0 +1,34 @@
+// Acceptance test of the devnet command (issue #2, item 10): `trust-mesh devnet --nodes 5 --scenario smoke --json`
+// run as a child process exits 0 within 60 s with a JSON report of a converged, multi-hop mesh.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import type { SmokeReport } from '../../src/devnet/smoke.js';
+import { CliHarness } from './cli-process.js';
+
+describe('trust-mesh devnet --scenario smoke --json', { timeout: 90_000 }, () => {
+  const cli = new CliHarness();
+  after(() => cli.cleanup());
+
+  test('five nodes converge over a mesh of diameter ≥ 2 and reject the invalid proposal', async () => {
+    const run = await cli.run(['devnet', '--nodes', '5', '--scenario', 'smoke', '--json'], {}, 60_000);
+    assert.equal(run.exit?.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as SmokeReport;
+
+    assert.equal(report.converged, true);
+    assert.equal(report.nodes, 5);
+    assert.ok(report.topology.diameter >= 2, `diameter ${report.topology.diameter}`);
+    assert.ok(report.messages.length > 0);
+    for (const message of report.messages) {
+      assert.equal(message.reachedNodes, 5, `${message.type} ${message.id} reached ${message.reachedNodes}`);
+    }
+    assert.ok(report.messages.some((message) => message.type === 'REVOCATION'));
+    assert.equal(report.stateHashesEqual, true);
+    assert.equal(new Set(report.stateHashes).size, 1);
+
+    assert.equal(report.updates.rejected, 1, 'exactly the invalid proposal is rejected');
+    assert.equal(report.updates.committed, report.updates.proposed - 1);
+    const reasons = Object.values(report.updates.rejectedReasons);
+    assert.equal(reasons.length, 1);
+    assert.ok((reasons[0]?.TM_ERR_SCORE_OUT_OF_RANGE ?? 0) >= 1, JSON.stringify(reasons));
+  });
+});
