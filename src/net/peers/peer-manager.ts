@@ -354,6 +354,9 @@ export class PeerManager implements EngineOutput {
     const peer = session.peer!;
     if (session.handshakeTimer) clearTimeout(session.handshakeTimer);
     session.handshakeTimer = null;
+    // The handshake proved which node this endpoint is, even if this connection loses to a duplicate below:
+    // its dialler must then wait while that node is connected the other way, not dial it again and again.
+    if (session.dialTarget) session.dialTarget.nodeId = peer.nodeId;
     const existing = this.byNode.get(peer.nodeId);
     if (existing !== undefined && existing !== session) {
       const keep = this.preferred(existing, session);
@@ -364,7 +367,6 @@ export class PeerManager implements EngineOutput {
     session.state = 'established';
     session.nodeId = peer.nodeId;
     session.establishedAt = this.modules.clock.now();
-    if (session.dialTarget) session.dialTarget.nodeId = peer.nodeId;
     this.byNode.set(peer.nodeId, session);
     this.modules.logger.info(
       {
