@@ -1,0 +1,40 @@
+// Two nodes that dial each other at once end up with one connection, the same one at both ends, and stop
+// making new duplicates: each dialler learns which node its endpoint is, even when its own dial lost.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { testKeyPair, testNetwork } from '../support/fixtures.js';
+import { TestMesh, waitFor } from '../support/mesh.js';
+
+describe('duplicate connections', { timeout: 60_000 }, () => {
+  const mesh = new TestMesh(testNetwork([10, 10]));
+  after(() => mesh.cleanup());
+
+  test('simultaneous dials keep one connection, both diallers stand down, and a drop is redialled', async () => {
+    const a = await mesh.start(testKeyPair(0));
+    const b = await mesh.start(testKeyPair(1));
+    a.peers.addTarget(b.endpoint);
+    b.peers.addTarget(a.endpoint);
+    const [toB] = a.peers.targetList();
+    const [toA] = b.peers.targetList();
+    assert.ok(toA && toB);
+    const settled = () =>
+      a.peers.isConnected(b.nodeId) &&
+      b.peers.isConnected(a.nodeId) &&
+      !toB.connecting &&
+      !toA.connecting &&
+      a.peers.openSockets().length === 1 &&
+      b.peers.openSockets().length === 1;
+    await waitFor(settled, 5_000, 'both dials to finish, one connection left at each end');
+    const atA = a.peers.session(b.nodeId)!;
+    const atB = b.peers.session(a.nodeId)!;
+    assert.notEqual(atA.connection.outbound, atB.connection.outbound, 'both ends kept the same connection');
+    // The losing dialler knows its endpoint is a connected node, so dial() waits instead of making a duplicate.
+    assert.equal(toB.nodeId, b.nodeId);
+    assert.equal(toA.nodeId, a.nodeId);
+
+    // When the one connection drops, the diallers bring it back.
+    a.peers.disconnect(b.nodeId, 'TM_ERR_PEER_TIMEOUT');
+    await waitFor(() => !b.peers.isConnected(a.nodeId), 2_000, 'the drop');
+    await waitFor(settled, 10_000, 'the reconnection');
+  });
+});
