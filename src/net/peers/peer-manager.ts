@@ -243,7 +243,9 @@ export class PeerManager implements EngineOutput {
       return session;
     }
     if (!outbound && this.inboundCount() > this.options.maxInboundPeers) {
-      connection.close('TM_ERR_TOO_MANY_PEERS', `limit ${this.options.maxInboundPeers}`);
+      // Logged and finished at once, so refused sockets waiting to close do not count against the limit.
+      this.refuse(session, 'TM_ERR_TOO_MANY_PEERS', `limit ${this.options.maxInboundPeers}`);
+      return session;
     }
     socket.on('message', (data, isBinary) => this.onFrame(session, data as Buffer, isBinary));
     socket.on('error', (error) => this.onSocketError(session, error));
