@@ -7,7 +7,7 @@ import type { ErrorCode } from '../../src/core/errors.js';
 import { createAck } from '../../src/core/handshake.js';
 import { randomBytes } from '../../src/crypto/sodium.js';
 import type { PeerSummary } from '../../src/net/peers/peer-manager.js';
-import type { TrustMeshNode } from '../../src/node/node.js';
+import type { NodeOptions, TrustMeshNode } from '../../src/node/node.js';
 import { EntryMaker } from '../support/entries.js';
 import { testKeyPair, testNetwork, testSigner } from '../support/fixtures.js';
 import { captureLogger, type LogRecord, RawPeer, TestMesh, waitFor } from '../support/mesh.js';
@@ -21,11 +21,14 @@ describe('handshake: nodes authenticate each other before anything else', () => 
 
   afterEach(() => mesh.cleanup());
 
-  async function startNode(params: Parameters<typeof testNetwork>[2] = {}): Promise<void> {
+  async function startNode(
+    params: Parameters<typeof testNetwork>[2] = {},
+    options: Partial<NodeOptions> = {},
+  ): Promise<void> {
     mesh = new TestMesh(testNetwork(STAKES, {}, params));
     const captured = captureLogger();
     logs = captured.records;
-    node = await mesh.start(testKeyPair(0), {}, { logger: captured.logger });
+    node = await mesh.start(testKeyPair(0), options, { logger: captured.logger });
   }
 
   function raw(index: number, networkId = mesh.network.networkId): Promise<RawPeer> {
@@ -139,6 +142,24 @@ describe('handshake: nodes authenticate each other before anything else', () => 
     await waitFor(() => node.peers.isConnected(peer.signer.nodeId), 2_000, 'raw peer established');
     peer.hello();
     assert.deepEqual(await peer.waitForClose(), { code: 1008, reason: 'TM_ERR_HANDSHAKE_UNEXPECTED' });
+  });
+
+  test('a node at its inbound limit refuses one more (TM_ERR_TOO_MANY_PEERS) and counts it no longer', async () => {
+    await startNode({}, { maxInboundPeers: 1 });
+    const first = await raw(1);
+    await first.handshake();
+    await waitFor(() => node.peers.isConnected(first.signer.nodeId), 2_000, 'the first peer');
+    const second = await raw(2);
+    assert.deepEqual(await second.waitForClose(), { code: 1008, reason: 'TM_ERR_TOO_MANY_PEERS' });
+    assert.ok(logs.some((r) => r.msg === 'closing connection' && r.code === 'TM_ERR_TOO_MANY_PEERS'));
+    assert.equal(node.peers.openSockets().length, 1, 'the refused socket is not held');
+    assert.ok(node.peers.isConnected(first.signer.nodeId));
+    // Once the first leaves, there is room again.
+    first.close();
+    await waitFor(() => !node.peers.isConnected(first.signer.nodeId), 2_000, 'the first peer gone');
+    const third = await raw(2);
+    await third.handshake();
+    await waitFor(() => node.peers.isConnected(third.signer.nodeId), 2_000, 'room for another');
   });
 
   test('connecting to itself is detected (TM_ERR_SELF_CONNECTION) and the endpoint is never dialled again', async () => {
