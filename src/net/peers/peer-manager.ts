@@ -3,7 +3,7 @@
 import { type ClientOptions, WebSocket } from 'ws';
 import type { Crypto } from '../../core/crypto.js';
 import type { EngineOutput } from '../../core/engine/types.js';
-import type { ErrorCode } from '../../core/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../core/errors.js';
 import { createAck, createHandshake, handshakeProblem, verifyAck } from '../../core/handshake.js';
 import { decodeFrame } from '../../core/messages/decode.js';
 import { MESSAGE_INFO } from '../../core/messages/registry.js';
@@ -99,6 +99,16 @@ const FRAMING_FAULTS: Readonly<Record<string, ErrorCode>> = {
   WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 'TM_ERR_FRAME_TOO_LARGE',
   WS_ERR_INVALID_UTF8: 'TM_ERR_FRAME_NOT_JSON',
 };
+
+/**
+ * The code a peer gives as its close reason, when it is one of ours. Anything else is ignored (it would become
+ * a metrics label), and so is TM_ERR_SELF_CONNECTION: only this node can tell it dialled itself, and believing a
+ * peer's word for it would retire the endpoint for good.
+ */
+function claimedCode(reason: string): ErrorCode | null {
+  if (!Object.hasOwn(ERROR_CODES, reason) || reason === 'TM_ERR_SELF_CONNECTION') return null;
+  return reason as ErrorCode;
+}
 
 export class PeerManager implements EngineOutput {
   private readonly sessions = new Set<PeerSession>();
@@ -428,8 +438,7 @@ export class PeerManager implements EngineOutput {
 
   private onSocketClose(session: PeerSession, wsCode: number, reason: string): void {
     if (session.state === 'closed') return;
-    const code = (session.connection.closedWith ??
-      (reason.startsWith('TM_ERR_') ? reason : null)) as ErrorCode | null;
+    const code = session.connection.closedWith ?? claimedCode(reason);
     session.connection.close(code);
     this.modules.logger.debug({ peer: this.label(session), wsCode, reason }, 'socket closed');
     this.finish(session, code);
