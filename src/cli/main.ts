@@ -1,11 +1,13 @@
-// The `trust-mesh` command line: init, start and devnet (the bridge client commands live in client-commands.ts).
+// The `trust-mesh` command line: init, start, devnet, token, and the bridge client commands (client-commands.ts).
 // Each command returns an exit code; errors with a TrustMeshError code print as one clear line, not a stack.
 import { Command, CommanderError } from 'commander';
 import { isTrustMeshError } from '../core/errors.js';
 import { VERSION } from '../version.js';
+import { registerClientCommands } from './client-commands.js';
 import { registerDevnetCommand } from './devnet-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerTokenCommand } from './token-command.js';
 
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
@@ -28,6 +30,8 @@ export function buildProgram(context: CliContext): Command {
   registerInitCommand(program, context);
   registerStartCommand(program, context);
   registerDevnetCommand(program, context);
+  registerTokenCommand(program, context);
+  registerClientCommands(program, context);
   return program;
 }
 

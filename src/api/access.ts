@@ -1,0 +1,66 @@
+// The bridge API's gate, run before any body is read: who is calling (token or address), rate limit, then scope.
+// The rate limit comes first so that guessing tokens costs the guesser its own address's budget.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiToken } from '../config/load.js';
+import { type Access, bearerToken, TokenBook } from './auth.js';
+import { ApiFailure } from './error-handler.js';
+import { RateLimiter } from './rate-limit.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What a caller needs to use the route; routes without it are public. */
+    access?: Access;
+  }
+}
+
+export interface AccessOptions {
+  readonly tokens: readonly ApiToken[];
+  readonly publicReads: boolean;
+  readonly rateLimitPerMinute: number;
+  readonly now?: () => number;
+}
+
+export function installAccessControl(app: FastifyInstance, options: AccessOptions): void {
+  const book = new TokenBook(options.tokens);
+  const limiter = new RateLimiter(options.rateLimitPerMinute, options.now);
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    const access = request.routeOptions.config.access ?? 'public';
+    const given = bearerToken(request.headers.authorization);
+    const caller = typeof given === 'string' ? book.match(given) : null;
+    const decision = limiter.take(caller === null ? `address:${request.ip}` : `token:${caller.name}`);
+    reply.header('x-ratelimit-limit', limiter.limit);
+    if (!decision.allowed) {
+      reply.header('retry-after', Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+      reply.header('x-ratelimit-remaining', 0);
+      return done(
+        ApiFailure.of(
+          'TM_ERR_RATE_LIMITED',
+          `more than ${limiter.limit} requests a minute; retry in ${decision.retryAfterMs} ms`,
+        ),
+      );
+    }
+    reply.header('x-ratelimit-remaining', decision.remaining);
+    if (access === 'public') return done();
+    if (given !== undefined && caller === null) {
+      return done(ApiFailure.of('TM_ERR_UNAUTHORIZED', 'the bearer token is not valid'));
+    }
+    if (caller === null) {
+      if (access === 'read' && options.publicReads) return done();
+      return done(
+        ApiFailure.of(
+          'TM_ERR_UNAUTHORIZED',
+          `send "Authorization: Bearer <token>" with a token holding the "${access}" scope`,
+        ),
+      );
+    }
+    if (!caller.scopes.has(access)) {
+      return done(
+        ApiFailure.of(
+          'TM_ERR_FORBIDDEN',
+          `token "${caller.name}" lacks the "${access}" scope this route needs`,
+        ),
+      );
+    }
+    done();
+  });
+}

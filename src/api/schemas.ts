@@ -1,0 +1,234 @@
+// TypeBox schemas of the bridge API's requests and responses: validation, response serialisation, /openapi.json
+// and the client's types all come from here. Field schemas are the wire protocol's own (core/messages/fields.ts).
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import {
+  MessageId,
+  NodeId,
+  ShortText,
+  Signature,
+  SubjectId,
+  Timestamp,
+  TRUST_EVENTS,
+  type TrustEvent,
+} from '../core/messages/fields.js';
+
+const strict = { additionalProperties: false } as const;
+
+/** A plain enum rather than the core's union of literals: one readable error and one `enum` in the document. */
+const EventName = Type.Unsafe<TrustEvent>({
+  type: 'string',
+  enum: [...TRUST_EVENTS],
+  description: 'what happened to the agent',
+});
+const Score = Type.Integer({
+  minimum: 0,
+  maximum: 1000,
+  description: 'trust score, 0 (none) to 1000 (full)',
+});
+const Links = Type.Record(Type.String(), Type.String(), { description: 'related resources, as API paths' });
+
+// ---- Requests ---------------------------------------------------------------------------------------------
+
+export const EventInput = Type.Object(
+  { agentId: SubjectId, principalId: SubjectId, trustScore: Score, event: EventName },
+  { ...strict, description: 'a verification event to propose to the mesh as a trust update' },
+);
+export type EventInput = Static<typeof EventInput>;
+
+export const RevocationInput = Type.Object(
+  { agentId: SubjectId, principalId: SubjectId, reason: ShortText },
+  { ...strict, description: 'revokes trust in an agent for a principal, at once and everywhere' },
+);
+export type RevocationInput = Static<typeof RevocationInput>;
+
+export const AgentParams = Type.Object({ agentId: SubjectId }, strict);
+export type AgentParams = Static<typeof AgentParams>;
+export const RecordParams = Type.Object({ agentId: SubjectId, principalId: SubjectId }, strict);
+export type RecordParams = Static<typeof RecordParams>;
+export const UpdateParams = Type.Object({ id: MessageId }, strict);
+export type UpdateParams = Static<typeof UpdateParams>;
+
+export const HistoryQuery = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  strict,
+);
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
+export const StreamQuery = Type.Object(
+  {
+    lastEventId: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'replay what came after this seq (the Last-Event-ID header wins when both are given)',
+      }),
+    ),
+  },
+  strict,
+);
+export type StreamQuery = Static<typeof StreamQuery>;
+
+// ---- Responses --------------------------------------------------------------------------------------------
+
+export const ApiErrorBody = Type.Object(
+  {
+    code: Type.String({ description: 'stable TM_ERR_* code: branch on this, not on the message' }),
+    message: Type.String(),
+    field: Type.Optional(Type.String({ description: 'the request field at fault, when there is one' })),
+  },
+  { description: 'every error answer' },
+);
+export type ApiErrorBody = Static<typeof ApiErrorBody>;
+
+export const SubmitResult = Type.Object({
+  id: MessageId,
+  status: Type.Literal('pending'),
+  links: Links,
+});
+export type SubmitResult = Static<typeof SubmitResult>;
+
+const NodeSignature = Type.Object({ nodeId: NodeId, signature: Signature });
+
+export const UpdateStatus = Type.Object(
+  {
+    id: MessageId,
+    status: Type.Union([Type.Literal('pending'), Type.Literal('committed'), Type.Literal('rejected')]),
+    agentId: SubjectId,
+    principalId: SubjectId,
+    trustScore: Type.Number(),
+    event: Type.String(),
+    timestamp: Timestamp,
+    origin: NodeId,
+    createdAt: Type.String({ description: 'when this bridge proposed it' }),
+    deadline: Type.String({ description: 'when it is given up unless a quorum accepted it' }),
+    settledAt: Type.Optional(Type.String()),
+    tally: Type.Object({
+      acceptWeight: Type.Number(),
+      rejectWeight: Type.Number(),
+      totalStake: Type.Number(),
+      votes: Type.Integer(),
+    }),
+    reasons: Type.Record(Type.String(), Type.Integer(), {
+      description: 'reject reason codes, with how many validators gave each',
+    }),
+    rejection: Type.Optional(
+      Type.String({ description: 'TM_ERR_PROPOSAL_REJECTED or TM_ERR_PROPOSAL_EXPIRED' }),
+    ),
+    commitId: Type.Optional(MessageId),
+    signatures: Type.Optional(
+      Type.Array(NodeSignature, { description: "the origin's signature, then each accepting validator's" }),
+    ),
+    links: Links,
+  },
+  { description: 'a trust update proposed through this bridge' },
+);
+export type UpdateStatus = Static<typeof UpdateStatus>;
+
+export const RevocationResult = Type.Object({
+  id: MessageId,
+  status: Type.Literal('applied'),
+  timestamp: Timestamp,
+  links: Links,
+});
+export type RevocationResult = Static<typeof RevocationResult>;
+
+const HistoryItem = Type.Object({ timestamp: Timestamp, event: Type.String(), fromNode: NodeId });
+
+export const TrustRecord = Type.Object(
+  {
+    agentId: SubjectId,
+    principalId: SubjectId,
+    trustScore: Type.Number(),
+    lastUpdated: Type.String(),
+    updateHistory: Type.Array(HistoryItem),
+    signatures: Type.Array(NodeSignature),
+    revoked: Type.Boolean(),
+  },
+  { description: "the spec's MeshTrustRecord, plus `revoked`" },
+);
+export type TrustRecord = Static<typeof TrustRecord>;
+
+export const AgentRecords = Type.Object({ agentId: SubjectId, records: Type.Array(TrustRecord) });
+export type AgentRecords = Static<typeof AgentRecords>;
+
+export const HistoryPage = Type.Object({
+  items: Type.Array(HistoryItem),
+  total: Type.Integer(),
+  offset: Type.Integer(),
+  limit: Type.Integer(),
+  links: Links,
+});
+export type HistoryPage = Static<typeof HistoryPage>;
+
+export const NodeStatus = Type.Object({
+  nodeId: NodeId,
+  publicKey: Type.String(),
+  type: Type.String(),
+  version: Type.String(),
+  network: Type.String(),
+  endpoint: Type.String(),
+  validator: Type.Boolean(),
+  peers: Type.Integer(),
+  ledger: Type.Object({
+    entries: Type.Integer(),
+    latestSeq: Type.Integer({ description: 'the last change-stream id (SSE `id:`) this node assigned' }),
+  }),
+  pendingProposals: Type.Integer(),
+  uptimeMs: Type.Number(),
+});
+export type NodeStatus = Static<typeof NodeStatus>;
+
+export const PeerList = Type.Object({
+  peers: Type.Array(
+    Type.Object({
+      nodeId: NodeId,
+      direction: Type.String(),
+      address: Type.String(),
+      endpoints: Type.Array(Type.String()),
+      capabilities: Type.Array(Type.String()),
+      connectedAt: Type.String(),
+      rttMs: Type.Union([Type.Number(), Type.Null()]),
+    }),
+  ),
+});
+export type PeerList = Static<typeof PeerList>;
+
+export const Health = Type.Object({ status: Type.Literal('ok'), nodeId: NodeId, peers: Type.Integer() });
+export type Health = Static<typeof Health>;
+
+/** The JSON in each SSE `data:` line: a summary to act on, and the signed entry itself to verify if wished. */
+export const StreamEvent = Type.Object(
+  {
+    seq: Type.Integer({ description: "position in this node's ledger; also the SSE `id:`" }),
+    type: Type.String({ description: 'COMMIT, REVOCATION, KEY_ROTATION, SECURITY_ALERT or BLACKLIST' }),
+    id: MessageId,
+    timestamp: Timestamp,
+    origin: NodeId,
+    updateId: Type.Optional(MessageId),
+    agentId: Type.Optional(SubjectId),
+    principalId: Type.Optional(SubjectId),
+    trustScore: Type.Optional(Type.Number()),
+    event: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String()),
+    severity: Type.Optional(Type.String()),
+    subject: Type.Optional(Type.Object({ kind: Type.String(), id: Type.String() })),
+    summary: Type.Optional(Type.String()),
+    newNodeId: Type.Optional(NodeId),
+    offender: Type.Optional(NodeId),
+    entry: Type.Unknown({ description: 'the signed ledger entry, as gossiped' }),
+  },
+  {
+    description:
+      'COMMIT: the update (updateId, its timestamp and origin, agentId, principalId, trustScore, event); ' +
+      'REVOCATION: agentId, principalId, reason; SECURITY_ALERT: severity, subject, summary; ' +
+      'KEY_ROTATION: newNodeId; BLACKLIST: offender, reason',
+  },
+);
+export type StreamEvent = Static<typeof StreamEvent>;
+
+/** Error answers every route may give, by status, for the document. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, ApiErrorBody]));
+}

@@ -1,0 +1,174 @@
+// The bridge API: a fastify server around one running node, with bearer-token scopes, rate limits, strict JSON
+// validation, SSE and an OpenAPI document generated from the same route schemas. startBridgeApi() is the entry.
+import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { ApiToken } from '../config/load.js';
+import { type Logger, silentLogger } from '../log.js';
+import type { TrustMeshNode } from '../node/node.js';
+import { VERSION } from '../version.js';
+import { installAccessControl } from './access.js';
+import { ApiFailure, handleError } from './error-handler.js';
+import { installApiMetrics } from './metrics.js';
+import { registerRecordRoutes } from './routes/records.js';
+import { registerStreamRoute } from './routes/stream.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerUpdateRoutes } from './routes/updates.js';
+import { ApiErrorBody } from './schemas.js';
+
+export interface BridgeApiOptions {
+  readonly host?: string;
+  /** 0 picks a free port; see `BridgeApi.url`. */
+  readonly port?: number;
+  readonly tokens?: readonly ApiToken[];
+  /** Serve reads without a token (writes always need one). */
+  readonly publicReads?: boolean;
+  readonly rateLimitPerMinute?: number;
+  readonly bodyLimitBytes?: number;
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Milliseconds between SSE heartbeat comments. */
+  readonly heartbeatMs?: number;
+  /** What SSE clients are told to wait before reconnecting (the `retry:` field). */
+  readonly streamRetryMs?: number;
+  readonly logger?: Logger;
+  /** Clock for the rate limiter (tests). */
+  readonly now?: () => number;
+}
+
+export interface BridgeApi {
+  /** Base URL, e.g. http://127.0.0.1:8081 (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export const API_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8081,
+  rateLimitPerMinute: 6_000,
+  bodyLimitBytes: 16 * 1024,
+  heartbeatMs: 15_000,
+  streamRetryMs: 2_000,
+} as const;
+
+/**
+ * Bodies are validated strictly (no type coercion, unknown fields refused) so a typo fails loudly; params and
+ * query strings arrive as text and are coerced. Each schema is compiled once, when its route is registered.
+ */
+function installValidators(app: FastifyInstance): void {
+  const strictBodies = new Ajv({
+    coerceTypes: false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
+  const textParts = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictBodies : textParts).compile(schema),
+  );
+}
+
+const DOCUMENT = {
+  openapi: {
+    openapi: '3.1.0',
+    info: {
+      title: 'Trust Mesh bridge API',
+      version: VERSION,
+      description:
+        'Submit verification events and revocations to a Trust Mesh network, read trust records and their ' +
+        'history, and follow committed changes as Server-Sent Events. Errors are `{ code, message, field? }`.',
+    },
+    tags: [
+      { name: 'updates', description: 'trust updates (by consensus) and revocations (immediate)' },
+      { name: 'records', description: 'trust records and their history' },
+      { name: 'stream', description: 'live changes' },
+      { name: 'node', description: 'status, peers, health and metrics' },
+    ],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http' as const,
+          scheme: 'bearer',
+          description: 'a token made by `trust-mesh token create`; scopes `read` and `write`',
+        },
+      },
+    },
+  },
+};
+
+export async function startBridgeApi(
+  node: TrustMeshNode,
+  options: BridgeApiOptions = {},
+): Promise<BridgeApi> {
+  const publicReads = options.publicReads ?? false;
+  const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
+  const app = Fastify({
+    loggerInstance: logger,
+    // Per-request log lines would cost more than most requests; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes ?? API_DEFAULTS.bodyLimitBytes,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+  installValidators(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request) => {
+    throw ApiFailure.of('TM_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
+  await app.register(swagger, {
+    ...DOCUMENT,
+    // Security and the gate's answers follow from each route's `access`, so routes cannot forget them.
+    transform: ({ schema, url, route }) => {
+      const access = route.config?.access ?? 'public';
+      if (access === 'public') return { schema, url };
+      const optional = access === 'read' && publicReads;
+      const gate = access === 'write' || !publicReads ? { 401: ApiErrorBody, 403: ApiErrorBody } : {};
+      return {
+        url,
+        schema: {
+          ...schema,
+          security: optional ? [{ bearer: [] }, {}] : [{ bearer: [] }],
+          response: { ...(schema?.response as object), ...gate, 429: ApiErrorBody },
+        },
+      };
+    },
+  });
+  installAccessControl(app, {
+    tokens: options.tokens ?? [],
+    publicReads,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? API_DEFAULTS.rateLimitPerMinute,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  installApiMetrics(app, node.metrics.registry);
+  registerUpdateRoutes(app, node);
+  registerRecordRoutes(app, node);
+  registerStreamRoute(app, node, {
+    heartbeatMs: options.heartbeatMs ?? API_DEFAULTS.heartbeatMs,
+    retryMs: options.streamRetryMs ?? API_DEFAULTS.streamRetryMs,
+  });
+  registerSystemRoutes(app, node);
+  const host = options.host ?? API_DEFAULTS.host;
+  try {
+    await app.listen({ host, port: options.port ?? API_DEFAULTS.port });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const shownHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    app,
+    close: () => {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}

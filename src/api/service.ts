@@ -1,0 +1,33 @@
+// The bridge API as a daemon service: reads its settings (api.*) from the node's configuration and logs where
+// it listens. `trust-mesh start --type bridge` loads this module only for bridges.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/load.js';
+import type { ServiceFactory } from '../daemon/run-node.js';
+import { startBridgeApi } from './server.js';
+
+export const bridgeApiService: ServiceFactory = async (node, config: Config, logger) => {
+  const { api } = config;
+  const tls =
+    api.tls.cert && api.tls.key ? { cert: readFileSync(api.tls.cert), key: readFileSync(api.tls.key) } : null;
+  const service = await startBridgeApi(node, {
+    host: api.host,
+    port: api.port,
+    tokens: api.tokens,
+    publicReads: api.publicReads,
+    rateLimitPerMinute: api.rateLimitPerMinute,
+    bodyLimitBytes: api.bodyLimitBytes,
+    ...(tls ? { tls } : {}),
+    logger,
+  });
+  logger.info(
+    { url: service.url, tokens: api.tokens.length, publicReads: api.publicReads },
+    'bridge API listening',
+  );
+  if (api.tokens.length === 0) {
+    logger.warn(
+      { dataDir: config.dataDir },
+      'the bridge API has no tokens, so nothing can write to it: run `trust-mesh token create --name <name> --scopes read,write`',
+    );
+  }
+  return service;
+};
