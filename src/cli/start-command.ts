@@ -9,7 +9,10 @@ import { addDataDirOption, addSettingOptions, dataDirOf, givenFlags } from './op
 /** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
 const STOP_DEADLINE_MS = 5_000;
 
-let bridgeApiFactory: ServiceFactory | undefined;
+/** Loaded on demand, so full and light nodes never load fastify. */
+const lazyBridgeApi: ServiceFactory = async (...args) =>
+  (await import('../api/service.js')).bridgeApiService(...args);
+let bridgeApiFactory: ServiceFactory | undefined = lazyBridgeApi;
 /** The bridge API module plugs itself in here (keeps the CLI from depending on fastify when not a bridge). */
 export function useBridgeApi(factory: ServiceFactory): void {
   bridgeApiFactory = factory;
