@@ -1,7 +1,7 @@
 // `trust-mesh devnet`: several real nodes on loopback with a live status line each, or a scripted scenario.
 // `--scenario smoke --json` prints one JSON report and exits 0 when the mesh converged, 1 (with why) when not.
 import { type Command, InvalidArgumentError } from 'commander';
-import { Devnet } from '../devnet/devnet.js';
+import { Devnet, type DevnetApi } from '../devnet/devnet.js';
 import { runSmoke } from '../devnet/smoke.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import type { CliContext } from './main.js';
@@ -43,6 +43,8 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
       const devnet = await Devnet.start({
         nodes: flags.nodes,
         logger,
+        // The interactive devnet is for trying things: its bridge serves the HTTP API.
+        api: flags.scenario === undefined,
         ...(flags.dir === undefined ? {} : { dir: flags.dir }),
         ...(flags.keep ? { keep: true } : {}),
       });
@@ -84,6 +86,32 @@ async function smoke(devnet: Devnet, flags: DevnetFlags, context: CliContext): P
   }
 }
 
+function printApiHelp(api: DevnetApi, context: CliContext): void {
+  const body = JSON.stringify({
+    agentId: 'cursor-agent',
+    principalId: 'user-123',
+    trustScore: 750,
+    event: 'VERIFICATION_SUCCESS',
+  });
+  context.out('');
+  context.out(`Bridge API (${api.member.name}): ${api.url}   docs: ${api.url}/openapi.json`);
+  context.out(`  token (read, write, this run only): ${api.token}`);
+  context.out('  try:');
+  context.out(
+    `    curl -s -X POST ${api.url}/v1/events -H 'authorization: Bearer ${api.token}' -H 'content-type: application/json' -d '${body}'`,
+  );
+  context.out(
+    `    curl -s ${api.url}/v1/agents/cursor-agent/principals/user-123 -H 'authorization: Bearer ${api.token}'`,
+  );
+  context.out(
+    `    curl -sN ${api.url}/v1/stream -H 'authorization: Bearer ${api.token}' -H 'last-event-id: 0'`,
+  );
+  context.out('  or with the CLI:');
+  context.out(`    export TRUST_MESH_API=${api.url} TRUST_MESH_TOKEN=${api.token}`);
+  context.out('    trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
+  context.out('    trust-mesh get --agent cursor-agent --principal user-123');
+}
+
 async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
   context.out(
     `Trust Mesh devnet: ${devnet.members.length} nodes on 127.0.0.1, network ${devnet.network.networkId}`,
@@ -94,6 +122,7 @@ async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
       `  ${member.name}  ${member.role.padEnd(6)}  ${member.node.endpoint}  ${member.node.nodeId.slice(0, 16)}`,
     );
   }
+  if (devnet.api) printApiHelp(devnet.api, context);
   context.out('');
   context.out('Press Ctrl-C to stop.');
   const tty = process.stdout.isTTY === true;

@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createToken } from '../api/auth.js';
+import { type BridgeApi, startBridgeApi } from '../api/server.js';
 import { toBase64 } from '../core/encoding.js';
 import type { NodeType } from '../core/engine/types.js';
 import { loadNetwork, type Network, type NetworkFile } from '../core/network.js';
@@ -23,6 +25,16 @@ export interface DevnetOptions {
   readonly stake?: number;
   /** Give the devnet a bridge node (index 0) and a light node (last index); default true from 3 nodes up. */
   readonly roles?: boolean;
+  /** Serve the bridge API from node 0 on 127.0.0.1 (any free port), with a fresh read/write token. */
+  readonly api?: boolean;
+}
+
+/** The devnet's bridge API: where it listens and the one token that opens it (made for this run only). */
+export interface DevnetApi {
+  readonly url: string;
+  readonly token: string;
+  readonly member: DevnetMember;
+  readonly server: BridgeApi;
 }
 
 export interface DevnetMember {
@@ -75,6 +87,17 @@ export function diameter(count: number, edges: ReadonlyArray<readonly [number, n
   return longest;
 }
 
+async function serveApi(member: DevnetMember, logger: Logger): Promise<DevnetApi> {
+  const { token, entry } = createToken('devnet', ['read', 'write']);
+  const server = await startBridgeApi(member.node, {
+    host: '127.0.0.1',
+    port: 0,
+    tokens: [entry],
+    logger: logger.child({ name: member.name }),
+  });
+  return { url: server.url, token, member, server };
+}
+
 export class Devnet {
   private constructor(
     readonly dir: string,
@@ -83,6 +106,7 @@ export class Devnet {
     readonly members: DevnetMember[],
     readonly edges: Array<[number, number]>,
     private readonly keep: boolean,
+    readonly api: DevnetApi | null,
   ) {}
 
   static async start(options: DevnetOptions): Promise<Devnet> {
@@ -114,6 +138,7 @@ export class Devnet {
     const network = loadNetwork(sodiumCrypto, file);
     const logger = options.logger ?? silentLogger();
     const members: DevnetMember[] = [];
+    let api: DevnetApi | null = null;
     try {
       for (const [index, key] of keys.entries()) {
         const role = roleOf(index);
@@ -133,6 +158,7 @@ export class Devnet {
         );
         members.push({ name: `node-${index}`, role, dataDir, node });
       }
+      if (options.api) api = await serveApi(members[0]!, logger);
     } catch (error) {
       await Promise.all(members.map((member) => member.node.stop()));
       if (!options.keep && options.dir === undefined) rmSync(dir, { recursive: true, force: true });
@@ -140,7 +166,15 @@ export class Devnet {
     }
     const edges = devnetTopology(count);
     for (const [from, to] of edges) members[from]!.node.peers.addTarget(members[to]!.node.endpoint);
-    return new Devnet(dir, network, networkPath, members, edges, options.keep ?? options.dir !== undefined);
+    return new Devnet(
+      dir,
+      network,
+      networkPath,
+      members,
+      edges,
+      options.keep ?? options.dir !== undefined,
+      api,
+    );
   }
 
   get nodes(): TrustMeshNode[] {
@@ -176,6 +210,7 @@ export class Devnet {
   }
 
   async stop(): Promise<void> {
+    await this.api?.server.close();
     await Promise.all(this.nodes.map((node) => node.stop()));
     if (!this.keep) rmSync(this.dir, { recursive: true, force: true });
   }
