@@ -32,10 +32,21 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       flags: givenFlags(command),
     });
     const logger = createLogger({ level: config.logLevel, ...(options.prettyLogs ? { pretty: true } : {}) });
+    // Listen before starting: a signal that arrives while the node starts (it already logged 'node started')
+    // must still end in a clean stop, not in the default kill that leaves the database unclosed.
+    let early: NodeJS.Signals | null = null;
+    let onSignal = (signal: NodeJS.Signals) => {
+      early ??= signal;
+    };
+    const listener = (signal: NodeJS.Signals) => onSignal(signal);
+    process.on('SIGINT', listener);
+    process.on('SIGTERM', listener);
     let running: RunningNode;
     try {
       running = await runNode(config, logger, bridgeApiFactory);
     } catch (error) {
+      process.off('SIGINT', listener);
+      process.off('SIGTERM', listener);
       logger.flush?.();
       throw error;
     }
@@ -65,8 +76,10 @@ export function registerStartCommand(program: Command, context: CliContext): voi
           },
         );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      onSignal = stop;
+      if (early !== null) stop(early);
     });
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
   });
 }
