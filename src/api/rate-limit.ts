@@ -26,6 +26,11 @@ export class RateLimiter {
     return this.perMinute;
   }
 
+  /** Callers with a bucket now. */
+  get tracked(): number {
+    return this.buckets.size;
+  }
+
   take(key: string): RateDecision {
     const now = this.now();
     let bucket = this.buckets.get(key);

@@ -3,8 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createToken } from '../api/auth.js';
-import { type BridgeApi, startBridgeApi } from '../api/server.js';
+import type { BridgeApi } from '../api/server.js';
 import { toBase64 } from '../core/encoding.js';
 import type { NodeType } from '../core/engine/types.js';
 import { loadNetwork, type Network, type NetworkFile } from '../core/network.js';
@@ -87,7 +86,12 @@ export function diameter(count: number, edges: ReadonlyArray<readonly [number, n
   return longest;
 }
 
+/** Loads the API (and fastify) only for devnets that serve it. */
 async function serveApi(member: DevnetMember, logger: Logger): Promise<DevnetApi> {
+  const [{ createToken }, { startBridgeApi }] = await Promise.all([
+    import('../api/auth.js'),
+    import('../api/server.js'),
+  ]);
   const { token, entry } = createToken('devnet', ['read', 'write']);
   const server = await startBridgeApi(member.node, {
     host: '127.0.0.1',
