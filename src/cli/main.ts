@@ -6,6 +6,8 @@ import { VERSION } from '../version.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerDevnetCommand } from './devnet-command.js';
 import { registerInitCommand } from './init-command.js';
+import { registerNetworkCommand } from './network-command.js';
+import { registerRotateKeyCommand } from './rotate-key-command.js';
 import { registerStartCommand } from './start-command.js';
 import { registerTokenCommand } from './token-command.js';
 
@@ -29,6 +31,8 @@ export function buildProgram(context: CliContext): Command {
     });
   registerInitCommand(program, context);
   registerStartCommand(program, context);
+  registerRotateKeyCommand(program, context);
+  registerNetworkCommand(program, context);
   registerDevnetCommand(program, context);
   registerTokenCommand(program, context);
   registerClientCommands(program, context);
