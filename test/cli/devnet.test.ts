@@ -10,7 +10,10 @@ describe('trust-mesh devnet --scenario smoke --json', { timeout: 90_000 }, () =>
   after(() => cli.cleanup());
 
   test('five nodes converge over a mesh of diameter ≥ 2 and reject the invalid proposal', async () => {
-    const run = await cli.run(['devnet', '--nodes', '5', '--scenario', 'smoke', '--json'], {}, 60_000);
+    // --dir: the nodes' data goes in the harness's folder, removed in cleanup even if the devnet is killed.
+    const dir = cli.tempDir();
+    const args = ['devnet', '--nodes', '5', '--scenario', 'smoke', '--json', '--dir', dir];
+    const run = await cli.run(args, {}, 60_000);
     assert.equal(run.exit?.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as SmokeReport;
 
