@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Duplex, Writable } from 'node:stream';
 import { pino } from 'pino';
-import { type ClientOptions, WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { KeyPair } from '../../src/core/crypto.js';
 import { createAck, createHandshake, verifyAck } from '../../src/core/handshake.js';
 import type { Handshake, Message } from '../../src/core/messages/schemas.js';
@@ -138,14 +138,8 @@ export class RawPeer {
     });
   }
 
-  static async connect(
-    url: string,
-    key: KeyPair,
-    networkId: string,
-    mesh?: TestMesh,
-    options: ClientOptions = {},
-  ): Promise<RawPeer> {
-    const socket = new WebSocket(url, options);
+  static async connect(url: string, key: KeyPair, networkId: string, mesh?: TestMesh): Promise<RawPeer> {
+    const socket = new WebSocket(url);
     mesh?.track(socket);
     // Listen before 'open': the node's HANDSHAKE can arrive in the same read as the upgrade response.
     const peer = new RawPeer(socket, key, networkId);
