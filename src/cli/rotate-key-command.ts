@@ -20,14 +20,18 @@ import { addDataDirOption, dataDirOf } from './options.js';
 export function registerRotateKeyCommand(program: Command, context: CliContext): void {
   const command = program
     .command('rotate-key')
-    .description("replace a stopped node's key; stake and reputation move to the new node id");
+    .description("replace a stopped node's key; stake and reputation move to the new node id")
+    .option('--network <file>', "the node's network file, if not the one in its config");
   addDataDirOption(command);
-  command.action(() => {
+  command.action((options: { network?: string }) => {
     const dataDir = dataDirOf(command, context.env);
     const unlock = lockDataDir(dataDir);
     try {
-      const config = loadConfig({ dataDir, env: context.env });
-      const network = readNetworkFile(resolveNetworkPath(config.network, dataDir));
+      const flags = options.network === undefined ? {} : { network: options.network };
+      const config = loadConfig({ dataDir, env: context.env, flags });
+      const network = readNetworkFile(
+        resolveNetworkPath(config.network, options.network === undefined ? dataDir : process.cwd()),
+      );
       const retired = loadKey(dataDir);
       const next = generateKeyPair();
       const oldSigner = createSigner(retired);
