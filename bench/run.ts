@@ -5,13 +5,14 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSION } from '../src/version.js';
+import { apiReadsBench } from './api-reads.js';
 import { commitLatencyBench } from './commit-latency.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { revocationBench } from './revocation.js';
 import type { Bench, BenchResult } from './support.js';
 
-const BENCHES: Bench[] = [frameRateBench, handshakeBench, commitLatencyBench, revocationBench];
+const BENCHES: Bench[] = [frameRateBench, handshakeBench, commitLatencyBench, revocationBench, apiReadsBench];
 
 function parseArgs(argv: string[]) {
   const only = argv

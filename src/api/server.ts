@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { installAccessControl } from './access.js';
 import { ApiFailure, handleError } from './error-handler.js';
 import { installApiMetrics } from './metrics.js';
+import { RecordCache } from './record-cache.js';
 import { registerRecordRoutes } from './routes/records.js';
 import { registerStreamRoute } from './routes/stream.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -31,7 +32,9 @@ export interface BridgeApiOptions {
   /** What SSE clients are told to wait before reconnecting (the `retry:` field). */
   readonly streamRetryMs?: number;
   readonly logger?: Logger;
-  /** Clock for the rate limiter (tests). */
+  /** Built records kept for repeated point reads (0: rebuild every time). */
+  readonly recordCacheSize?: number;
+  /** Clock for the rate limiter and the record cache (tests). */
   readonly now?: () => number;
 }
 
@@ -50,6 +53,9 @@ export const API_DEFAULTS = {
   bodyLimitBytes: 16 * 1024,
   heartbeatMs: 15_000,
   streamRetryMs: 2_000,
+  recordCacheSize: 1_024,
+  /** Records are dropped on their commit or revocation event; this only bounds what an event could miss. */
+  recordCacheMaxAgeMs: 1_000,
 } as const;
 
 /**
@@ -107,6 +113,8 @@ export async function startBridgeApi(
     loggerInstance: logger,
     // Per-request log lines would cost more than most requests; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // One logger for every request instead of a child each: request ids are not logged, failures name the URL.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: options.bodyLimitBytes ?? API_DEFAULTS.bodyLimitBytes,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -143,7 +151,16 @@ export async function startBridgeApi(
   });
   installApiMetrics(app, node.metrics.registry);
   registerUpdateRoutes(app, node);
-  registerRecordRoutes(app, node);
+  const cache = new RecordCache(node, {
+    capacity: options.recordCacheSize ?? API_DEFAULTS.recordCacheSize,
+    maxAgeMs: API_DEFAULTS.recordCacheMaxAgeMs,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  app.addHook('onClose', (_instance, done) => {
+    cache.close();
+    done();
+  });
+  registerRecordRoutes(app, node, cache);
   registerStreamRoute(app, node, {
     heartbeatMs: options.heartbeatMs ?? API_DEFAULTS.heartbeatMs,
     retryMs: options.streamRetryMs ?? API_DEFAULTS.streamRetryMs,

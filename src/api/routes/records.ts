@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TrustMeshNode } from '../../node/node.js';
 import { ApiFailure } from '../error-handler.js';
 import { paths } from '../links.js';
+import type { RecordCache } from '../record-cache.js';
 import {
   AgentParams,
   AgentRecords,
@@ -22,7 +23,7 @@ const notFound = (agentId: string, principalId?: string) =>
       : `no trust record for agent ${JSON.stringify(agentId)} and principal ${JSON.stringify(principalId)}`,
   );
 
-export function registerRecordRoutes(app: FastifyInstance, node: TrustMeshNode): void {
+export function registerRecordRoutes(app: FastifyInstance, node: TrustMeshNode, cache: RecordCache): void {
   app.get<{ Params: RecordParams }>(
     '/v1/agents/:agentId/principals/:principalId',
     {
@@ -36,7 +37,7 @@ export function registerRecordRoutes(app: FastifyInstance, node: TrustMeshNode):
     },
     async (request) => {
       const { agentId, principalId } = request.params;
-      const record = await node.lookupRecord(agentId, principalId);
+      const record = await cache.lookup(agentId, principalId);
       if (record === null) throw notFound(agentId, principalId);
       return record;
     },
