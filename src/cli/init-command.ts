@@ -25,8 +25,8 @@ export function registerInitCommand(program: Command, context: CliContext): void
     const flags = givenFlags(command);
     // Keep what an earlier init wrote, overlay the new flags, and check the result before touching anything.
     const file = options.force ? {} : readConfigFile(dataDir);
-    for (const [key, value] of Object.entries(flags)) setDotted(file, key, value);
-    const config = loadConfig({ dataDir, file, env: {} });
+    const config = loadConfig({ dataDir, file, env: {}, flags });
+    // Saved as checked and typed (ports as numbers, peers as lists), not as the strings the flags arrived in.
     for (const key of Object.keys(flags)) setDotted(file, key, getDotted(config, key));
     if (flags.network !== undefined && !(BUILTIN_NETWORKS as readonly string[]).includes(config.network)) {
       const path = resolveNetworkPath(config.network, process.cwd());

@@ -6,6 +6,10 @@ export const ERROR_CODES = {
   // Framing and decoding (wire input; never throws, becomes a reject outcome).
   TM_ERR_FRAME_TOO_LARGE: { status: 413, message: 'frame exceeds the maximum size' },
   TM_ERR_FRAME_BINARY: { status: 400, message: 'binary frames are not part of the protocol' },
+  TM_ERR_FRAME_INVALID: {
+    status: 400,
+    message: 'the WebSocket framing is broken (bad opcode, mask or flags)',
+  },
   TM_ERR_FRAME_NOT_JSON: { status: 400, message: 'frame is not valid JSON' },
   TM_ERR_FRAME_NOT_OBJECT: { status: 400, message: 'frame is not a JSON object with a string "type"' },
   TM_ERR_SCHEMA_INVALID: { status: 400, message: 'message does not match its schema' },

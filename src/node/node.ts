@@ -170,8 +170,11 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
           this.defer(() => this.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message) => this.onPeerMessage(session, message),
-        onFrameRefused: (_session, failure) =>
-          this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code }),
+        onFrameRefused: (session, failure) => {
+          this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
+          const peerId = session.nodeId ?? session.connection.remoteAddress;
+          this.defer(() => this.emit('dropped', peerId, 'frame', failure.kind, failure.code));
+        },
       },
     );
     this.engine = new MeshEngine(

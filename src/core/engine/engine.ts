@@ -604,8 +604,12 @@ export class MeshEngine {
     if (!this.registry.rotationOf(peerId)) this.registry.markKnown(peerId, publicKey);
     const now = this.now();
     if (this.ownRotation !== null) this.modules.output.send(peerId, this.ownRotation);
-    if (this.ownAnnounce === null) this.announce(false);
-    for (const announce of this.announces.recent(256, now)) this.modules.output.send(peerId, announce);
+    // The first announce is broadcast, which already reaches this peer; later ones it gets from the book.
+    const first = this.ownAnnounce === null;
+    if (first) this.announce(false);
+    for (const announce of this.announces.recent(256, now)) {
+      if (!(first && announce === this.ownAnnounce)) this.modules.output.send(peerId, announce);
+    }
   }
 
   /** Signs a fresh PEER_ANNOUNCE (when due, or when `force`) and gossips it. */

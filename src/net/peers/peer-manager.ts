@@ -93,7 +93,7 @@ const SLOW_RETRY: ReadonlySet<ErrorCode | null> = new Set<ErrorCode | null>([
   'TM_ERR_KEY_ROTATED',
 ]);
 
-/** ws framing errors that have a protocol code; other framing faults are logged with the ws code alone. */
+/** ws framing errors with a more specific code; every other framing fault is TM_ERR_FRAME_INVALID. */
 const FRAMING_FAULTS: Readonly<Record<string, ErrorCode>> = {
   WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'TM_ERR_FRAME_TOO_LARGE',
   WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 'TM_ERR_FRAME_TOO_LARGE',
@@ -428,7 +428,7 @@ export class PeerManager implements EngineOutput {
       this.modules.logger.debug({ peer: this.label(session), err: error.message }, 'socket error');
       return;
     }
-    const code = FRAMING_FAULTS[wsError] ?? null;
+    const code = FRAMING_FAULTS[wsError] ?? 'TM_ERR_FRAME_INVALID';
     this.modules.logger.warn(
       { peer: this.label(session), code, wsError, detail: error.message },
       'closing connection',
