@@ -64,7 +64,6 @@ export const ERROR_CODES = {
     status: 409,
     message: 'validators holding at least half the stake rejected it',
   },
-  TM_ERR_CONFLICTING_COMMIT: { status: 409, message: 'another commit for this update is already stored' },
 
   // Critical events and evidence.
   TM_ERR_EVIDENCE_INVALID: { status: 400, message: 'blacklist evidence does not prove misbehaviour' },

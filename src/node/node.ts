@@ -80,6 +80,9 @@ export interface NodeEvents {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
+/** How long a settled proposal's status stays answerable (GET /v1/updates/:id); its commit stays forever. */
+export const PROPOSAL_RETENTION_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
 /** Time budget of one inbound turn; bounds how long a critical frame can wait behind normal work. */
 const TURN_MS = 2;
 const MAX_INBOUND_QUEUED_PER_PEER = 4_096;
@@ -362,8 +365,15 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     for (const [session, code, detail] of refusals) this.peers.refuse(session, code, detail);
   }
 
+  private lastPrune = Number.NEGATIVE_INFINITY;
+
   private tick(): void {
     try {
+      const now = this.clock.now();
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        this.store.pruneProposals(now - PROPOSAL_RETENTION_MS);
+      }
       this.store.transaction(() => this.engine.tick());
     } catch (error) {
       this.logger.error({ err: error }, 'engine tick failed');

@@ -281,6 +281,11 @@ export class SqliteStore implements Ledger, ProposalLog {
     );
   }
 
+  /** Forgets settled proposals last changed before `beforeMs`; their commits stay in the ledger. */
+  pruneProposals(beforeMs: number): number {
+    return this.write('pruneProposals', () => this.s.pruneProposals.run(beforeMs).changes);
+  }
+
   loadProposal(id: string): ProposalRecord | null {
     return this.read('loadProposal', () => {
       const body = this.s.proposal.get(id);

@@ -138,6 +138,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     proposal: values<[string], string>('SELECT body FROM proposals WHERE id = ?'),
     pendingProposals: values<[], string>("SELECT body FROM proposals WHERE state = 'pending'"),
+    pruneProposals: one<[number], never>("DELETE FROM proposals WHERE state != 'pending' AND updated_ms < ?"),
 
     upsertPeer: one<[string, string, string, string, number], never>(
       `INSERT INTO peers (node_id, public_key, endpoints, capabilities, last_seen_ms) VALUES (?, ?, ?, ?, ?)
