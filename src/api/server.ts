@@ -117,7 +117,8 @@ export async function startBridgeApi(
     childLoggerFactory: (parent) => parent,
     bodyLimit: options.bodyLimitBytes ?? API_DEFAULTS.bodyLimitBytes,
     forceCloseConnections: true,
-    return503OnClosing: true,
+    // Requests that arrive while closing get our own 503 (below), in the API's error shape.
+    return503OnClosing: false,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   }) as unknown as FastifyInstance;
   installValidators(app);
@@ -143,6 +144,14 @@ export async function startBridgeApi(
       };
     },
   });
+  let shuttingDown = false;
+  app.addHook('preClose', (done) => {
+    shuttingDown = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, _reply, done) =>
+    done(shuttingDown ? ApiFailure.of('TM_ERR_NOT_RUNNING', 'the bridge is shutting down') : undefined),
+  );
   installAccessControl(app, {
     tokens: options.tokens ?? [],
     publicReads,

@@ -161,3 +161,21 @@ describe('bridge API: authentication, authorisation and bad input', () => {
     assert.equal(guessing.status, 429, 'wrong tokens spend the address budget, so guessing is throttled');
   });
 });
+
+describe('bridge API in front of a stopped node', () => {
+  const mesh = new ApiMesh(testNetwork([100]));
+  after(() => mesh.cleanup());
+
+  test('writes answer 503 TM_ERR_NOT_RUNNING once the node has stopped', async () => {
+    const { node, api } = await mesh.bridge(0);
+    await node.stop();
+    for (const [path, body] of [
+      ['/v1/events', event()],
+      ['/v1/revocations', { agentId: 'a', principalId: 'p', reason: 'r' }],
+    ] as const) {
+      const answer = await call(api.url, path, { token: writer.token, body });
+      assert.equal(answer.status, 503, path);
+      assert.equal(answer.body.code, 'TM_ERR_NOT_RUNNING');
+    }
+  });
+});
