@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TrustMeshClient } from '../../src/client/client.js';
 import { Devnet } from '../../src/devnet/devnet.js';
-import { eventually } from './support.js';
+import { eventually, submitCommitted } from './support.js';
 
 describe('devnet with the bridge API', () => {
   let devnet: Devnet;
@@ -20,16 +20,12 @@ describe('devnet with the bridge API', () => {
     assert.equal(api.member.role, 'bridge');
     assert.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const client = new TrustMeshClient({ baseUrl: api.url, token: api.token });
-    const submitted = await client.submitEvent({
+    await submitCommitted(client, {
       agentId: 'devnet-agent',
       principalId: 'devnet-user',
       trustScore: 900,
       event: 'VERIFICATION_SUCCESS',
     });
-    assert.equal(
-      (await client.waitForUpdate(submitted.id, { timeoutMs: 10_000, intervalMs: 20 })).status,
-      'committed',
-    );
     await eventually(
       async () =>
         devnet.nodes.every((node) => node.record('devnet-agent', 'devnet-user')?.trustScore === 900),

@@ -1,7 +1,9 @@
 // Bridge API test helpers: real nodes (TestMesh) with real API servers on 127.0.0.1 port 0, tokens, and a
 // small raw-HTTP caller for the cases a well-behaved client would never send. cleanup() closes everything.
 import { createToken } from '../../src/api/auth.js';
+import type { EventInput, UpdateStatus } from '../../src/api/schemas.js';
 import { type BridgeApi, type BridgeApiOptions, startBridgeApi } from '../../src/api/server.js';
+import type { TrustMeshClient } from '../../src/client/client.js';
 import type { Network } from '../../src/core/network.js';
 import type { NodeOptions, TrustMeshNode } from '../../src/node/node.js';
 import { testKeyPair } from '../support/fixtures.js';
@@ -99,4 +101,13 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Submits through the client and waits for the update to settle; throws unless it committed. */
+export async function submitCommitted(client: TrustMeshClient, input: EventInput): Promise<UpdateStatus> {
+  const { id } = await client.submitEvent(input);
+  const settled = await client.waitForUpdate(id, { timeoutMs: 10_000, intervalMs: 20 });
+  if (settled.status !== 'committed')
+    throw new Error(`update ${id} ${settled.status}: ${JSON.stringify(settled.reasons)}`);
+  return settled;
 }
