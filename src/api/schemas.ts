@@ -25,18 +25,28 @@ const Score = Type.Integer({
   maximum: 1000,
   description: 'trust score, 0 (none) to 1000 (full)',
 });
+/**
+ * The core's SubjectId, minus "." and "..": URL parsers drop those as path segments (even percent-encoded), so a
+ * record under such an id could be written here but never read back by its URL.
+ */
+const ApiSubjectId = Type.String({
+  minLength: SubjectId.minLength,
+  maxLength: SubjectId.maxLength,
+  pattern: `^(?!\\.\\.?$)${SubjectId.pattern!.slice(1)}`,
+  description: 'agent or principal id: 1-256 characters, no control characters, not "." or ".."',
+});
 const Links = Type.Record(Type.String(), Type.String(), { description: 'related resources, as API paths' });
 
 // ---- Requests ---------------------------------------------------------------------------------------------
 
 export const EventInput = Type.Object(
-  { agentId: SubjectId, principalId: SubjectId, trustScore: Score, event: EventName },
+  { agentId: ApiSubjectId, principalId: ApiSubjectId, trustScore: Score, event: EventName },
   { ...strict, description: 'a verification event to propose to the mesh as a trust update' },
 );
 export type EventInput = Static<typeof EventInput>;
 
 export const RevocationInput = Type.Object(
-  { agentId: SubjectId, principalId: SubjectId, reason: ShortText },
+  { agentId: ApiSubjectId, principalId: ApiSubjectId, reason: ShortText },
   { ...strict, description: 'revokes trust in an agent for a principal, at once and everywhere' },
 );
 export type RevocationInput = Static<typeof RevocationInput>;

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BridgeApi } from '../../src/api/server.js';
+import { TrustMeshClient } from '../../src/client/client.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testNetwork } from '../support/fixtures.js';
-import { ApiMesh, call, event, reader, writer } from './support.js';
+import { ApiMesh, call, event, reader, submitCommitted, writer } from './support.js';
 
 describe('bridge API: authentication, authorisation and bad input', () => {
   const mesh = new ApiMesh(testNetwork([100]));
@@ -64,6 +65,7 @@ describe('bridge API: authentication, authorisation and bad input', () => {
       [event({ event: 'NOT_AN_EVENT' }), 'event'],
       [event({ agentId: '' }), 'agentId'],
       [event({ principalId: 'bad\u0001id' }), 'principalId'],
+      [event({ principalId: '..' }), 'principalId'],
       [event({ extra: true }), 'extra'],
       [event({ agentId: 42 }), 'agentId'],
     ];
@@ -159,6 +161,20 @@ describe('bridge API: authentication, authorisation and bad input', () => {
     for (let i = 0; i < 3; i++) await call(limited.url, '/v1/status', { token: 'tm_guess' });
     const guessing = await call(limited.url, '/v1/status', { token: 'tm_guess-again' });
     assert.equal(guessing.status, 429, 'wrong tokens spend the address budget, so guessing is throttled');
+  });
+  test('ids with URL-special characters round-trip through the typed client', async () => {
+    const client = new TrustMeshClient({ baseUrl: api.url, token: writer.token });
+    for (const [agentId, principalId] of [
+      ['org/agent 1', 'user?x=1#y'],
+      ['ünïcödé', '%2F'],
+      ['a..b', '...'],
+    ] as const) {
+      await submitCommitted(client, { agentId, principalId, trustScore: 10, event: 'REGISTRATION' });
+      const record = await client.record(agentId, principalId);
+      assert.deepEqual([record?.agentId, record?.principalId], [agentId, principalId]);
+      assert.equal((await client.history(agentId, principalId)).total, 1);
+      assert.equal((await client.agent(agentId)).length, 1);
+    }
   });
 });
 
