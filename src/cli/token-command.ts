@@ -1,7 +1,7 @@
 // `trust-mesh token create | list | revoke`: bridge API tokens in the data directory's config.json (api.tokens).
 // A new token is printed once, alone on stdout (so `$(trust-mesh token create …)` captures it); only its hash is kept.
 import { mkdirSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createToken, type Scope } from '../api/auth.js';
 import { type ApiToken, loadConfig, readConfigFile, setDotted, writeConfigFile } from '../config/load.js';
 import { TrustMeshError } from '../core/errors.js';
@@ -43,7 +43,11 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     .command('create')
     .description('make a new random token; prints it once (only its SHA-256 is stored)')
     .requiredOption('--name <name>', 'a label for the token, unique in this data directory', parseName)
-    .option('--scopes <list>', 'comma-separated: read, write', parseScopes, ['read'] as Scope[]);
+    .addOption(
+      new Option('--scopes <list>', 'comma-separated: read, write')
+        .argParser(parseScopes)
+        .default(['read'] as Scope[], 'read'),
+    );
   addDataDirOption(create);
   create.action((options: { name: string; scopes: Scope[] }) => {
     const dataDir = dataDirOf(create, context.env);
