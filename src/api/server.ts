@@ -150,7 +150,11 @@ export async function startBridgeApi(
     done();
   });
   app.addHook('onRequest', (_request, _reply, done) =>
-    done(shuttingDown ? ApiFailure.of('TM_ERR_NOT_RUNNING', 'the bridge is shutting down') : undefined),
+    done(
+      shuttingDown || !node.running
+        ? ApiFailure.of('TM_ERR_NOT_RUNNING', 'the bridge is shutting down')
+        : undefined,
+    ),
   );
   installAccessControl(app, {
     tokens: options.tokens ?? [],

@@ -434,6 +434,11 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
 
   // ---- Local actions -----------------------------------------------------------------------------------
 
+  /** False once stop() has begun: the node accepts no more work and its storage is closing. */
+  get running(): boolean {
+    return this.stopping === null;
+  }
+
   private assertRunning(): void {
     if (this.stopping !== null) throw new TrustMeshError('TM_ERR_NOT_RUNNING');
   }
