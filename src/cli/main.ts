@@ -3,13 +3,23 @@
 import { Command, CommanderError } from 'commander';
 import { isTrustMeshError } from '../core/errors.js';
 import { VERSION } from '../version.js';
-import { registerClientCommands } from './client-commands.js';
-import { registerDevnetCommand } from './devnet-command.js';
-import { registerInitCommand } from './init-command.js';
-import { registerNetworkCommand } from './network-command.js';
-import { registerRotateKeyCommand } from './rotate-key-command.js';
-import { registerStartCommand } from './start-command.js';
-import { registerTokenCommand } from './token-command.js';
+
+type Register = (program: Command, context: CliContext) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (all of them for the top-level help): the client
+ * commands then start without loading SQLite, libsodium, fastify or the compiled schemas.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: () => import('./init-command.js').then((m) => m.registerInitCommand),
+  start: () => import('./start-command.js').then((m) => m.registerStartCommand),
+  'rotate-key': () => import('./rotate-key-command.js').then((m) => m.registerRotateKeyCommand),
+  network: () => import('./network-command.js').then((m) => m.registerNetworkCommand),
+  devnet: () => import('./devnet-command.js').then((m) => m.registerDevnetCommand),
+  token: () => import('./token-command.js').then((m) => m.registerTokenCommand),
+  submit: () => import('./client-commands.js').then((m) => m.registerClientCommands),
+};
+for (const name of ['revoke', 'get', 'status']) COMMANDS[name] = COMMANDS.submit!;
 
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
@@ -19,7 +29,7 @@ export interface CliContext {
   exitCode: number;
 }
 
-export function buildProgram(context: CliContext): Command {
+export async function buildProgram(context: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('trust-mesh')
     .description('A decentralized mesh for signed trust signals about AI agents.')
     .version(VERSION)
@@ -29,13 +39,11 @@ export function buildProgram(context: CliContext): Command {
       writeOut: (text) => context.out(text.trimEnd()),
       writeErr: (text) => context.err(text.trimEnd()),
     });
-  registerInitCommand(program, context);
-  registerStartCommand(program, context);
-  registerRotateKeyCommand(program, context);
-  registerNetworkCommand(program, context);
-  registerDevnetCommand(program, context);
-  registerTokenCommand(program, context);
-  registerClientCommands(program, context);
+  const wanted =
+    argv[2] !== undefined && Object.hasOwn(COMMANDS, argv[2])
+      ? [COMMANDS[argv[2]]!]
+      : Object.values(COMMANDS);
+  for (const register of new Set(await Promise.all(wanted.map((load) => load())))) register(program, context);
   return program;
 }
 
@@ -47,7 +55,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     exitCode: 0,
   };
   try {
-    await buildProgram(context).parseAsync(argv);
+    await (await buildProgram(context, argv)).parseAsync(argv);
     return context.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
