@@ -65,7 +65,7 @@ export { createSigner, generateKeyPair, keyPairFromSeed, sodiumCrypto } from './
 export { Devnet, type DevnetMember, type DevnetOptions, devnetTopology, diameter } from './devnet/devnet.js';
 export { runSmoke, type SmokeReport } from './devnet/smoke.js';
 export { createLogger, type Logger, silentLogger } from './log.js';
-export { createKey, keyPath, loadKey, replaceKey } from './node/key-file.js';
+export { createKey, keyPath, loadKey } from './node/key-file.js';
 export { type NodeEvents, type NodeModules, type NodeOptions, TrustMeshNode } from './node/node.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { VERSION } from './version.js';

@@ -1,14 +1,19 @@
 // The bridge API as a daemon service: reads its settings (api.*) from the node's configuration and logs where
 // it listens. `trust-mesh start --type bridge` loads this module only for bridges.
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/load.js';
+import { type Config, resolveSettingPath } from '../config/load.js';
 import type { ServiceFactory } from '../daemon/run-node.js';
 import { startBridgeApi } from './server.js';
 
 export const bridgeApiService: ServiceFactory = async (node, config: Config, logger) => {
   const { api } = config;
   const tls =
-    api.tls.cert && api.tls.key ? { cert: readFileSync(api.tls.cert), key: readFileSync(api.tls.key) } : null;
+    api.tls.cert && api.tls.key
+      ? {
+          cert: readFileSync(resolveSettingPath(config, 'api.tls.cert', api.tls.cert)),
+          key: readFileSync(resolveSettingPath(config, 'api.tls.key', api.tls.key)),
+        }
+      : null;
   const service = await startBridgeApi(node, {
     host: api.host,
     port: api.port,

@@ -12,7 +12,7 @@ import { isoTimestamp } from '../core/time.js';
 import { markVerified } from '../core/verified.js';
 import { createSigner, generateKeyPair, sodiumCrypto } from '../crypto/sodium.js';
 import { lockDataDir } from '../node/data-dir-lock.js';
-import { loadKey, replaceKey } from '../node/key-file.js';
+import { loadKey, promotePendingKey, writePendingKey } from '../node/key-file.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { CliContext } from './main.js';
 import { addDataDirOption, dataDirOf } from './options.js';
@@ -51,14 +51,16 @@ export function registerRotateKeyCommand(program: Command, context: CliContext):
       if (verifyMessage(sodiumCrypto, network.networkId, rotation).kind !== 'accept') {
         throw new TrustMeshError('TM_ERR_ROTATION_INVALID', 'the new rotation does not verify');
       }
-      // The new key is on disk (the old one kept beside it) before the ledger says it exists.
-      replaceKey(dataDir, retired, next, new Date(now));
+      // Pending key on disk, then the rotation in the ledger, then the key swap: a crash anywhere leaves an
+      // identity the next start can finish (see TrustMeshNode.finishKeyRotation).
+      writePendingKey(dataDir, next, new Date(now));
       const store = SqliteStore.open(join(dataDir, 'trust-mesh.db'), { crypto: sodiumCrypto });
       try {
         store.transaction(() => store.append(markVerified(rotation)));
       } finally {
         store.close();
       }
+      promotePendingKey(dataDir, retired, new Date(now));
       context.out(`Rotated the key of the node in ${dataDir}`);
       context.out(
         `  old node id  ${oldSigner.nodeId} (key kept as node-key.${oldSigner.nodeId.slice(0, 16)}.retired.json)`,

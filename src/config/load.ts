@@ -1,7 +1,7 @@
 // Resolves a node's configuration: defaults < config.json in the data directory < TRUST_MESH_* env < flags.
 // Every value is checked against the settings table; a bad one stops start-up naming its key, source and allowed values.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { NodeType } from '../core/engine/types.js';
 import { TrustMeshError } from '../core/errors.js';
 import type { LogLevel } from '../log.js';
@@ -201,6 +201,15 @@ export interface LoadConfigInput {
   flags?: Partial<Record<SettingKey, unknown>>;
   /** Use this instead of reading config.json (init builds a config before writing it). */
   file?: Record<string, unknown>;
+}
+
+/**
+ * Where a relative path setting points: paths written in config.json are relative to the data directory (the
+ * file lives there); paths from flags and the environment are relative to the working directory, as a shell
+ * user expects.
+ */
+export function resolveSettingPath(config: Config, key: SettingKey, value: string): string {
+  return resolve(config.sources[key] === 'file' ? config.dataDir : process.cwd(), value);
 }
 
 export function loadConfig(input: LoadConfigInput): Config {

@@ -48,6 +48,12 @@ export const ERROR_CODES = {
   TM_ERR_TIMESTAMP_INVALID: { status: 400, message: 'timestamp is not a valid ISO 8601 UTC time' },
   TM_ERR_SCORE_OUT_OF_RANGE: { status: 400, message: 'trustScore must be between 0 and 1000' },
   TM_ERR_SCORE_NOT_INTEGER: { status: 400, message: 'trustScore must be an integer' },
+  TM_ERR_LIFTS_INVALID: { status: 400, message: 'only a REINSTATEMENT may name revocations it lifts' },
+  TM_ERR_NO_VALIDATORS: {
+    status: 409,
+    message: 'the network has no staked validators, so nothing can commit',
+  },
+  TM_ERR_VOTE_STALE: { status: 400, message: 'the vote is dated outside its proposal window' },
   TM_ERR_NOT_VALIDATOR: { status: 400, message: 'the voter holds no stake in this network' },
   TM_ERR_VOTE_MISMATCH: { status: 400, message: 'the vote signs a different update' },
   TM_ERR_VOTE_DUPLICATE: { status: 400, message: 'the same validator voted twice' },

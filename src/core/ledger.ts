@@ -43,6 +43,8 @@ export interface Ledger {
   /** Runs `work` in one storage transaction: everything it appends is durable together, or not at all. */
   transaction<T>(work: () => T): T;
   record(agentId: string, principalId: string): MeshTrustRecord | null;
+  /** Ledger keys of the subject's revocations not yet lifted (what a REINSTATEMENT proposed here lifts). */
+  openRevocations(agentId: string, principalId: string): string[];
   /** Every record of one agent (one per principal), without relying on a cache being complete. */
   recordsOfAgent(agentId: string): MeshTrustRecord[];
   /**

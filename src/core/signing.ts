@@ -152,11 +152,18 @@ export function verifyDetached(
   return sig !== null && key !== null && crypto.verify(sig, bytes, key);
 }
 
-/** Checks a signed message on its own: signer id matches key, signature(s) verify. Never throws. */
-export function verifyMessage(crypto: Crypto, networkId: string, message: SignedMessage): Outcome<void> {
+/**
+ * Checks a signed message on its own: signer id matches key, signature(s) verify. Never throws. `bytes` are the
+ * message's signed bytes when the caller already has them.
+ */
+export function verifyMessage(
+  crypto: Crypto,
+  networkId: string,
+  message: SignedMessage,
+  bytes: Uint8Array = messageSigningBytes(networkId, message),
+): Outcome<void> {
   const signer = signerOf(message);
   if (!nodeIdMatchesKey(crypto, signer.nodeId, signer.publicKey)) return reject('TM_ERR_NODE_ID_MISMATCH');
-  const bytes = messageSigningBytes(networkId, message);
   if (!verifyDetached(crypto, signatureOf(message), bytes, signer.publicKey)) {
     return reject('TM_ERR_SIG_INVALID', `${message.type} from ${signer.nodeId.slice(0, 12)}`);
   }

@@ -24,13 +24,19 @@ export function parseTimestamp(text: string): number | null {
   return new Date(ms).toISOString().slice(0, 10) === text.slice(0, 10) ? ms : null;
 }
 
-/** The deterministic order of records: by timestamp, then id. */
+/**
+ * The deterministic order of records: by timestamp, then id, then origin. Ids are unique only per origin, so
+ * without the origin two nodes' entries could tie and their order depend on arrival.
+ */
 export interface OrderKey {
   readonly at: number;
   readonly id: string;
+  readonly origin: string;
 }
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function compareOrder(a: OrderKey, b: OrderKey): number {
   if (a.at !== b.at) return a.at < b.at ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return compareText(a.id, b.id) || compareText(a.origin, b.origin);
 }

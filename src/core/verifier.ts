@@ -25,14 +25,16 @@ export class MessageVerifier {
 
   /** Accepts with the hex digest of the message's signed bytes (what votes bind to), or says why not. */
   verify(message: SignedMessage): Outcome<string> {
-    const digest = toHex(this.crypto.sha256(messageSigningBytes(this.networkId, message)));
-    // The key binds the signature to the exact signed content, so a copied signature on other content misses.
-    const key = `${signatureOf(message)}:${digest}`;
+    const bytes = messageSigningBytes(this.networkId, message);
+    const digest = toHex(this.crypto.sha256(bytes));
+    // The key binds every signature to the exact signed content, so a copied signature on other content misses.
+    const second = message.type === 'KEY_ROTATION' ? `:${message.newSignature}` : '';
+    const key = `${signatureOf(message)}${second}:${digest}`;
     if (this.good.has(key)) {
       this.stats.cached++;
       return accept(digest);
     }
-    const outcome = verifyMessage(this.crypto, this.networkId, message);
+    const outcome = verifyMessage(this.crypto, this.networkId, message, bytes);
     if (outcome.kind !== 'accept') {
       this.stats.failed++;
       return outcome;

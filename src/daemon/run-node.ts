@@ -1,8 +1,9 @@
 // Starts a node from a resolved configuration: key, network file, TLS files, the node, its metrics and API.
 // Shared by `trust-mesh start` and anything else that runs a configured daemon; stop() undoes it all.
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/load.js';
+import { type Config, resolveSettingPath } from '../config/load.js';
 import { readNetworkFile, resolveNetworkPath } from '../config/network-file.js';
+import type { SettingKey } from '../config/settings.js';
 import type { Logger } from '../log.js';
 import { loadKey } from '../node/key-file.js';
 import { TrustMeshNode } from '../node/node.js';
@@ -29,8 +30,16 @@ export async function runNode(
   bridgeApi?: ServiceFactory,
 ): Promise<RunningNode> {
   const key = loadKey(config.dataDir);
-  const network = readNetworkFile(resolveNetworkPath(config.network, config.dataDir));
-  const read = (path: string) => readFileSync(path);
+  const network = readNetworkFile(
+    resolveNetworkPath(config.network, config.sources.network === 'file' ? config.dataDir : process.cwd()),
+  );
+  const read = (key: SettingKey, path: string) => readFileSync(resolveSettingPath(config, key, path));
+  if ((config.host === '0.0.0.0' || config.host === '::') && config.advertiseHost === undefined) {
+    logger.warn(
+      { host: config.host },
+      'listening on every interface but advertising 127.0.0.1: set advertiseHost (--advertise-host) to the name peers dial',
+    );
+  }
   const node = await TrustMeshNode.start(
     {
       dataDir: config.dataDir,
@@ -43,9 +52,9 @@ export async function runNode(
       peers: config.peers,
       useBootstrap: config.bootstrap,
       ...(config.tls.cert && config.tls.key
-        ? { tls: { cert: read(config.tls.cert), key: read(config.tls.key) } }
+        ? { tls: { cert: read('tls.cert', config.tls.cert), key: read('tls.key', config.tls.key) } }
         : {}),
-      ...(config.tls.ca ? { tlsCa: read(config.tls.ca) } : {}),
+      ...(config.tls.ca ? { tlsCa: read('tls.ca', config.tls.ca) } : {}),
       ...(config.validator === undefined ? {} : { validator: config.validator }),
       maxInboundPeers: config.maxInboundPeers,
       lightCacheBytes: config.lightCacheBytes,

@@ -38,6 +38,9 @@ class Fifo<T> {
   }
 }
 
+/** Critical items handled per turn regardless of the time budget. */
+const CRITICAL_PER_TURN = 64;
+
 export class InboundScheduler<T> {
   private readonly critical = new Fifo<T>();
   private readonly normal = new Fifo<T>();
@@ -75,10 +78,14 @@ export class InboundScheduler<T> {
     const { turnMs, now } = this.options;
     const deadline = now() + turnMs;
     let taken = 0;
+    let takenCritical = 0;
     this.handle(() => {
       if (this.stopped) return undefined;
-      const critical = this.critical.shift();
-      if (critical !== undefined) return critical;
+      // Critical items go first, but past a first batch they respect the budget too: a flood of them must not
+      // hold the event loop (and everything else) for as long as it lasts.
+      if (this.critical.length > 0 && (takenCritical++ < CRITICAL_PER_TURN || now() < deadline)) {
+        return this.critical.shift();
+      }
       // At least one normal item per turn, so a flood of critical frames cannot starve normal work entirely.
       if (taken++ > 0 && now() >= deadline) return undefined;
       return this.normal.shift();

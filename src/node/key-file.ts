@@ -1,7 +1,17 @@
 // The node's Ed25519 key on disk: created once by `trust-mesh init`, readable by its owner only (mode 0600).
 // Rotation writes the new key atomically and keeps the retired one beside it, named by its node id.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { KeyPair } from '../core/crypto.js';
 import { fromBase64, toBase64 } from '../core/encoding.js';
 import { TrustMeshError } from '../core/errors.js';
@@ -9,6 +19,8 @@ import { nodeIdOf } from '../core/signing.js';
 import { generateKeyPair, keyPairFromSeed, seedOf, sodiumCrypto } from '../crypto/sodium.js';
 
 export const KEY_FILE = 'node-key.json';
+/** A new key written before its rotation is in the ledger; start-up promotes or discards it (see node.ts). */
+export const PENDING_KEY_FILE = 'node-key.pending.json';
 
 interface KeyFileContents {
   version: 1;
@@ -23,8 +35,23 @@ export function keyPath(dataDir: string): string {
   return join(dataDir, KEY_FILE);
 }
 
-export function hasKey(dataDir: string): boolean {
-  return existsSync(keyPath(dataDir));
+/** Writes a file so that it is on disk, whole, before this returns: temp file, fsync, rename, fsync dir. */
+function writeDurably(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
 
 function writeKey(path: string, keyPair: KeyPair, createdAt: string): void {
@@ -35,10 +62,7 @@ function writeKey(path: string, keyPair: KeyPair, createdAt: string): void {
     seed: toBase64(seedOf(keyPair)),
     createdAt,
   };
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  writeDurably(path, `${JSON.stringify(contents, null, 2)}\n`);
 }
 
 /** Creates a new key; refuses to replace an existing one unless `force`. */
@@ -56,8 +80,7 @@ export function createKey(dataDir: string, now: Date, force = false): KeyPair {
   return keyPair;
 }
 
-export function loadKey(dataDir: string): KeyPair {
-  const path = keyPath(dataDir);
+export function loadKey(dataDir: string, path = keyPath(dataDir)): KeyPair {
   if (!existsSync(path))
     throw new TrustMeshError('TM_ERR_KEY_MISSING', `no key at ${path}; run \`trust-mesh init\``);
   let contents: Partial<KeyFileContents>;
@@ -78,9 +101,33 @@ export function loadKey(dataDir: string): KeyPair {
   return keyPair;
 }
 
-/** Installs a new key as the node key, keeping the retired key file as node-key.<old id>.retired.json. */
-export function replaceKey(dataDir: string, retired: KeyPair, next: KeyPair, now: Date): void {
+/**
+ * Key rotation on disk, in three steps so that a crash at any point leaves a usable identity:
+ * 1. writePendingKey: the new key beside the current one; 2. the caller stores the KEY_ROTATION in the ledger;
+ * 3. promotePendingKey: the retired key is kept as node-key.<old id>.retired.json, the new one becomes the key.
+ * A pending key whose rotation never reached the ledger is discarded at the next start.
+ */
+export function writePendingKey(dataDir: string, next: KeyPair, now: Date): void {
+  writeKey(join(dataDir, PENDING_KEY_FILE), next, now.toISOString());
+}
+
+export function readPendingKey(dataDir: string): KeyPair | null {
+  const path = join(dataDir, PENDING_KEY_FILE);
+  return existsSync(path) ? loadKey(dataDir, path) : null;
+}
+
+export function promotePendingKey(dataDir: string, retired: KeyPair, now: Date): void {
   const retiredId = nodeIdOf(sodiumCrypto, retired.publicKey);
   writeKey(join(dataDir, `node-key.${retiredId.slice(0, 16)}.retired.json`), retired, now.toISOString());
-  writeKey(keyPath(dataDir), next, now.toISOString());
+  renameSync(join(dataDir, PENDING_KEY_FILE), keyPath(dataDir));
+  const dir = openSync(dataDir, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+export function discardPendingKey(dataDir: string): void {
+  rmSync(join(dataDir, PENDING_KEY_FILE), { force: true });
 }

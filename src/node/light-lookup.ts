@@ -23,6 +23,10 @@ interface Waiting {
   readonly timer: NodeJS.Timeout;
 }
 
+/** Full nodes asked for each lookup when that many are connected (their answers are merged). */
+const ANSWERS_WANTED = 2;
+/** Completeness marks kept at most; past it they are all dropped (a cache, so only speed is lost). */
+const MAX_COMPLETE = 100_000;
 /** How many held subjects a light node refreshes when it gets a full node back after being cut off. */
 const CATCH_UP_SUBJECTS = 256;
 
@@ -54,6 +58,11 @@ export class LightLookup {
     waiting.resolve(result);
   }
 
+  private markComplete(key: string): void {
+    if (this.complete.size >= MAX_COMPLETE) this.complete.clear();
+    this.complete.add(key);
+  }
+
   private isComplete(key: string): boolean {
     // An eviction may have dropped part of what was complete; forget everything rather than track which.
     const { evicted } = this.store.stats();
@@ -72,7 +81,7 @@ export class LightLookup {
       return;
     }
     await this.fetch(agentId, principalId);
-    this.complete.add(key);
+    this.markComplete(key);
   }
 
   /** Makes sure every record of one agent is held whole. */
@@ -80,7 +89,7 @@ export class LightLookup {
     const key = `${agentId}\u0000`;
     if (this.isComplete(key)) return;
     await this.fetch(agentId);
-    this.complete.add(key);
+    this.markComplete(key);
   }
 
   /**
@@ -149,13 +158,19 @@ export class LightLookup {
     const candidates = this.candidates();
     if (candidates.length === 0)
       throw new TrustMeshError('TM_ERR_NO_FULL_NODE', 'not connected to any full node');
+    // Signatures prove what a full node says, not that it said everything: two independent answers, merged,
+    // mean an omitted entry (a revocation, say) needs both to lie.
+    let answered = 0;
     for (const peerId of candidates) {
-      if (await this.fetchFrom(peerId, agentId, principalId)) return;
+      if (await this.fetchFrom(peerId, agentId, principalId)) answered++;
+      if (answered === ANSWERS_WANTED) return;
     }
-    throw new TrustMeshError(
-      'TM_ERR_NO_FULL_NODE',
-      `none of ${candidates.length} full nodes gave a verified answer`,
-    );
+    if (answered === 0) {
+      throw new TrustMeshError(
+        'TM_ERR_NO_FULL_NODE',
+        `none of ${candidates.length} full nodes gave a verified answer`,
+      );
+    }
   }
 
   private async fetchFrom(
@@ -173,10 +188,19 @@ export class LightLookup {
       const failure = this.store.transaction(() => {
         for (const entry of result.entries) {
           const outcome = this.engine.importEntry(entry);
-          if (outcome.kind === 'reject') return outcome;
+          if (outcome.kind !== 'accept') return outcome;
         }
         return null;
       });
+      if (failure?.kind === 'ignore') {
+        // Signed, but not something this node can accept now (its view of the network differs): no proof of
+        // lying, so the node stays connected, but the answer does not count.
+        this.logger.debug(
+          { peer: peerId.slice(0, 12), code: failure.code },
+          'full node served an entry not accepted here',
+        );
+        return false;
+      }
       if (failure !== null) {
         this.logger.warn(
           { peer: peerId.slice(0, 12), code: failure.code, detail: failure.detail },

@@ -13,7 +13,7 @@ import { type ErrorCode, TrustMeshError } from '../core/errors.js';
 import { MESSAGE_INFO } from '../core/messages/registry.js';
 import type { Commit, CriticalEvent, KeyRotation, Message } from '../core/messages/schemas.js';
 import type { Network } from '../core/network.js';
-import type { Signer } from '../core/signing.js';
+import { nodeIdOf, type Signer } from '../core/signing.js';
 import type { MeshTrustRecord } from '../core/state/record.js';
 import type { Clock } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
@@ -28,7 +28,7 @@ import { listen, MESH_PATH, type MeshListener } from '../net/transport/server.js
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { replaceKey } from './key-file.js';
+import { discardPendingKey, promotePendingKey, readPendingKey, writePendingKey } from './key-file.js';
 import { LightLookup } from './light-lookup.js';
 
 export interface NodeOptions {
@@ -75,6 +75,8 @@ export interface NodeEvents {
   rotated: [fromId: string, toId: string];
   /** A gossiped or routed message this node accepted from a peer. */
   message: [message: Message, fromPeer: string];
+  /** The node hit an error it could not contain (storage failure or a bug) and is stopping. */
+  fatal: [error: unknown];
   /** A message refused by the engine or the frame decoder, with the reason. */
   dropped: [peerId: string, type: string, kind: 'ignore' | 'reject', code: ErrorCode];
 }
@@ -85,12 +87,15 @@ export const PROPOSAL_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** Time budget of one inbound turn; bounds how long a critical frame can wait behind normal work. */
 const TURN_MS = 2;
+/** Read backpressure: a peer's socket is paused while this many messages, or bytes, of it wait to be handled. */
 const MAX_INBOUND_QUEUED_PER_PEER = 4_096;
+const MAX_INBOUND_BYTES_PER_PEER = 4 * 1024 * 1024;
 const SHUTDOWN_TIMEOUT_MS = 4_000;
 
 interface InboundWork {
   readonly session: PeerSession;
   readonly message: Message;
+  readonly bytes: number;
 }
 
 export class TrustMeshNode extends EventEmitter<NodeEvents> {
@@ -124,9 +129,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     this.type = options.type ?? 'full';
     this.network = options.network;
     this.clock = modules.clock ?? systemClock;
-    this.keyPair = options.key;
-    this.signer = createSigner(options.key);
-    this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
     this.startedAt = this.clock.now();
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.unlock = lockDataDir(options.dataDir);
@@ -136,10 +138,13 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
         synchronous: options.storageSync ?? 'full',
         ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
       });
+      this.keyPair = this.finishKeyRotation(options.key);
     } catch (error) {
       this.unlock();
       throw error;
     }
+    this.signer = createSigner(this.keyPair);
+    this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
     const random = modules.random ?? Math.random;
     const entropy = { messageId: () => crypto.randomUUID(), nonce: () => randomBytes(32) };
     const capabilities = [
@@ -172,7 +177,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
           this.lightLookup?.fullNodesChanged();
           this.defer(() => this.emit('peer:disconnected', session.nodeId!, code));
         },
-        onMessage: (session, message) => this.onPeerMessage(session, message),
+        onMessage: (session, message, bytes) => this.onPeerMessage(session, message, bytes),
         onFrameRefused: (session, failure) => {
           this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
           const peerId = session.nodeId ?? session.connection.remoteAddress;
@@ -209,8 +214,10 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
           },
           critical: (event) => {
             this.metrics.critical.inc({ type: event.type });
-            this.logCritical(event);
-            this.defer(() => this.emit('critical', event));
+            this.defer(() => {
+              this.logCritical(event);
+              this.emit('critical', event);
+            });
           },
           rotated: (fromId, toId) => {
             this.peers.rename(fromId, toId);
@@ -325,18 +332,20 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   // ---- Inbound path ------------------------------------------------------------------------------------
 
   private onPeerEstablished(session: PeerSession): void {
-    this.store.transaction(() => this.engine.peerConnected(session.nodeId!, session.peer!.publicKey));
+    this.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
     this.lightLookup?.fullNodesChanged();
     const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
     if (summary) this.defer(() => this.emit('peer:connected', summary));
   }
 
-  private onPeerMessage(session: PeerSession, message: Message): void {
+  private onPeerMessage(session: PeerSession, message: Message, bytes: number): void {
     session.inboundQueued++;
-    if (session.inboundQueued > MAX_INBOUND_QUEUED_PER_PEER && !session.connection.socket.isPaused) {
-      session.connection.socket.pause();
-    }
-    this.scheduler.enqueue(MESSAGE_INFO[message.type].lane, { session, message });
+    session.inboundBytes += bytes;
+    const over =
+      session.inboundQueued > MAX_INBOUND_QUEUED_PER_PEER ||
+      session.inboundBytes > MAX_INBOUND_BYTES_PER_PEER;
+    if (over && !session.connection.socket.isPaused) session.connection.socket.pause();
+    this.scheduler.enqueue(MESSAGE_INFO[message.type].lane, { session, message, bytes });
   }
 
   /** One turn, one transaction: everything it stores is durable before any effect leaves this process. */
@@ -344,7 +353,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     const handled: InboundWork[] = [];
     const refusals: Array<[PeerSession, ErrorCode, string | undefined]> = [];
     try {
-      this.store.transaction(() => {
+      this.atomically('handling messages', () => {
         for (let work = next(); work !== undefined; work = next()) {
           handled.push(work);
           const { session, message } = work;
@@ -353,14 +362,16 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
           if (outcome.kind === 'reject') refusals.push([session, outcome.code, outcome.detail]);
         }
       });
-    } catch (error) {
-      this.logger.error({ err: error }, 'failed to handle a batch of messages; its changes were rolled back');
+    } catch {
+      return; // the node is stopping (see fail)
     }
-    for (const { session } of handled) {
+    for (const { session, bytes } of handled) {
       session.inboundQueued--;
-      if (session.connection.socket.isPaused && session.inboundQueued < MAX_INBOUND_QUEUED_PER_PEER / 2) {
-        session.connection.socket.resume();
-      }
+      session.inboundBytes -= bytes;
+      const below =
+        session.inboundQueued < MAX_INBOUND_QUEUED_PER_PEER / 2 &&
+        session.inboundBytes < MAX_INBOUND_BYTES_PER_PEER / 2;
+      if (session.connection.socket.isPaused && below) session.connection.socket.resume();
     }
     for (const [session, code, detail] of refusals) this.peers.refuse(session, code, detail);
   }
@@ -372,17 +383,53 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
       const now = this.clock.now();
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
-        this.store.pruneProposals(now - PROPOSAL_RETENTION_MS);
+        this.atomically('pruning settled proposals', () =>
+          this.store.pruneProposals(now - PROPOSAL_RETENTION_MS),
+        );
       }
-      this.store.transaction(() => this.engine.tick());
-    } catch (error) {
-      this.logger.error({ err: error }, 'engine tick failed');
+      this.atomically('advancing time', () => this.engine.tick());
+    } catch {
+      // fail() already stopped the node.
     }
   }
 
-  /** Events leave after the current synchronous work — and so after the transaction that stored their data. */
+  /**
+   * Runs engine work in one storage transaction. If it throws (a storage failure, or a bug), the transaction
+   * rolls back but the engine's memory and its queued frames and events may already reflect the work: the
+   * node cannot tell what it has said, so it stops (fail-stop) rather than go on diverged. The error rethrows.
+   */
+  private atomically<T>(what: string, work: () => T): T {
+    try {
+      return this.store.transaction(work);
+    } catch (error) {
+      this.fail(error, what);
+      throw error;
+    }
+  }
+
+  /** Set once the node hit an error it cannot contain; from then on nothing more leaves it. */
+  private failure: unknown = null;
+
+  private fail(error: unknown, what: string): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.logger.fatal(
+      { err: error },
+      `${what} failed; stopping the node so that nothing unrecorded leaves it`,
+    );
+    // Stopping closes every connection now, before the microtasks that would flush this turn's frames.
+    void this.stop();
+    this.emit('fatal', error);
+  }
+
+  /**
+   * Events leave after the current synchronous work — and so after the transaction that stored their data —
+   * and not at all if that work failed.
+   */
   private defer(emit: () => void): void {
-    queueMicrotask(emit);
+    queueMicrotask(() => {
+      if (this.failure === null) emit();
+    });
   }
 
   private settled(record: ProposalRecord): void {
@@ -446,7 +493,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   /** Proposes a trust update; returns at once with its pending record (see whenSettled). */
   submit(input: ProposalInput, overrides: { timestamp?: string } = {}): ProposalRecord {
     this.assertRunning();
-    return structuredClone(this.store.transaction(() => this.engine.propose(input, overrides)));
+    return structuredClone(this.atomically('proposing', () => this.engine.propose(input, overrides)));
   }
 
   /** Resolves when the proposal commits, is rejected or expires. */
@@ -467,12 +514,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
 
   revoke(input: { agentId: string; principalId: string; reason: string }): Verified<CriticalEvent> {
     this.assertRunning();
-    return this.store.transaction(() => this.engine.revoke(input));
+    return this.atomically('revoking', () => this.engine.revoke(input));
   }
 
   alert(input: Parameters<MeshEngine['alert']>[0]): Verified<CriticalEvent> {
     this.assertRunning();
-    return this.store.transaction(() => this.engine.alert(input));
+    return this.atomically('raising an alert', () => this.engine.alert(input));
   }
 
   /** The record as stored here (a light node's cache may lack it: see lookupRecord). */
@@ -497,13 +544,36 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   /**
-   * Rotates this node's key: the new key file is written before the rotation is announced, so a crash
-   * leaves either the old identity or the new one, never neither.
+   * Completes a key rotation a crash interrupted: a pending key whose rotation reached the ledger becomes the
+   * node's key; one whose rotation did not is discarded. Returns the key to run with.
+   */
+  private finishKeyRotation(current: KeyPair): KeyPair {
+    const { dataDir } = this.options;
+    const pending = readPendingKey(dataDir);
+    if (pending === null) return current;
+    const pendingId = nodeIdOf(sodiumCrypto, pending.publicKey);
+    const rotated = this.store
+      .entriesOfType(['KEY_ROTATION'])
+      .some((entry) => entry.type === 'KEY_ROTATION' && entry.newNodeId === pendingId);
+    if (!rotated) {
+      discardPendingKey(dataDir);
+      return current;
+    }
+    if (nodeIdOf(sodiumCrypto, current.publicKey) !== pendingId)
+      promotePendingKey(dataDir, current, new Date(this.clock.now()));
+    return pending;
+  }
+
+  /**
+   * Rotates this node's key. The new key is on disk (pending) before the rotation is stored, and becomes the
+   * node's key only after: a crash at any point leaves the old identity or the new one, never neither.
    */
   rotateKey(next: KeyPair = generateKeyPair()): Verified<KeyRotation> {
     this.assertRunning();
-    replaceKey(this.options.dataDir, this.keyPair, next, new Date(this.clock.now()));
-    const rotation = this.store.transaction(() => this.engine.rotateKey(createSigner(next)));
+    const { dataDir } = this.options;
+    writePendingKey(dataDir, next, new Date(this.clock.now()));
+    const rotation = this.atomically('rotating the key', () => this.engine.rotateKey(createSigner(next)));
+    promotePendingKey(dataDir, this.keyPair, new Date(this.clock.now()));
     this.keyPair = next;
     this.signer = createSigner(next);
     this.logger.info(

@@ -22,10 +22,10 @@ export const MIGRATIONS: readonly string[] = [
     body TEXT NOT NULL,
     bytes INTEGER NOT NULL
   );
-  CREATE INDEX entries_by_subject_order ON entries (agent_id, principal_id, at_ms, order_id)
+  CREATE INDEX entries_by_subject_order ON entries (agent_id, principal_id, at_ms, order_id, origin)
     WHERE agent_id IS NOT NULL;
   CREATE INDEX entries_by_agent_seq ON entries (agent_id, seq, principal_id) WHERE agent_id IS NOT NULL;
-  CREATE INDEX entries_by_type_order ON entries (type, at_ms, order_id);
+  CREATE INDEX entries_by_type_order ON entries (type, at_ms, order_id, origin);
   CREATE INDEX entries_evictable_by_touch ON entries (touched) WHERE touched IS NOT NULL;
 
   CREATE TABLE records (

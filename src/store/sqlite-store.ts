@@ -7,7 +7,12 @@ import { TrustMeshError } from '../core/errors.js';
 import { commitKey, type Ledger, type LedgerPage } from '../core/ledger.js';
 import type { LedgerEntry, PeerInfo } from '../core/messages/schemas.js';
 import { recordHash, stateHash } from '../core/state/hash.js';
-import type { HistoryItem, MeshTrustRecord } from '../core/state/record.js';
+import {
+  type HistoryItem,
+  type MeshTrustRecord,
+  openRevocations,
+  type RecordHead,
+} from '../core/state/record.js';
 import type { Verified } from '../core/verified.js';
 import { buildRecord, EntryWriter } from './entry-writer.js';
 import { settleInterrupted } from './interrupted-proposals.js';
@@ -168,6 +173,13 @@ export class SqliteStore implements Ledger, ProposalLog {
         .all(agentId)
         .map((row) => buildRecord(this.s, row.agentId, row.principalId, row.head)),
     );
+  }
+
+  openRevocations(agentId: string, principalId: string): string[] {
+    return this.read('openRevocations', () => {
+      const head = this.s.head.get(agentId, principalId);
+      return head === undefined ? [] : openRevocations(JSON.parse(head) as RecordHead);
+    });
   }
 
   /** Subjects held, most recently used first (what a light node refreshes when it comes back online). */

@@ -71,10 +71,10 @@ export function prepareStatements(db: Database.Database) {
     ),
     deleteSubjectEntries: one<[string, string], never>(`DELETE FROM entries WHERE ${SUBJECT}`),
     history: one<[string, string], HistoryRow>(
-      `SELECT ${HISTORY_COLUMNS} FROM entries WHERE ${SUBJECT} ORDER BY at_ms, order_id`,
+      `SELECT ${HISTORY_COLUMNS} FROM entries WHERE ${SUBJECT} ORDER BY at_ms, order_id, origin`,
     ),
     historyPage: one<[string, string, number, number], HistoryRow>(
-      `SELECT ${HISTORY_COLUMNS} FROM entries WHERE ${SUBJECT} ORDER BY at_ms, order_id LIMIT ? OFFSET ?`,
+      `SELECT ${HISTORY_COLUMNS} FROM entries WHERE ${SUBJECT} ORDER BY at_ms, order_id, origin LIMIT ? OFFSET ?`,
     ),
     historyCount: values<[string, string], number>(`SELECT COUNT(*) FROM entries WHERE ${SUBJECT}`),
     agentPage: one<[string, number, number], SeqBody>(
@@ -87,7 +87,7 @@ export function prepareStatements(db: Database.Database) {
        WHERE agent_id = ? AND principal_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
     ofTypes: values<[string], string>(
-      `SELECT body FROM entries WHERE type IN (SELECT value FROM json_each(?)) ORDER BY at_ms, order_id, seq`,
+      `SELECT body FROM entries WHERE type IN (SELECT value FROM json_each(?)) ORDER BY at_ms, order_id, origin, seq`,
     ),
     since: one<[number, number], SeqBody>('SELECT seq, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?'),
     latestSeq: values<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'entries'"),

@@ -131,17 +131,24 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
     assertUntouched();
   });
 
-  test('proposals with a skewed timestamp, a score of 1001 or 3.5 get signed reject votes with the reason', async () => {
+  test('proposals with a score of 1001 or 3.5 get signed reject votes with the reason; a stale one gets no vote', async () => {
     const peer = await rawValidator(1);
     const subject = { agentId: 'agent', principalId: 'p' };
     const cases: Array<[TrustUpdate, ErrorCode]> = [
-      [
-        maker.update(subject, { origin: 1, timestamp: isoTimestamp(Date.now() + 5 * 60_000) }),
-        'TM_ERR_TIMESTAMP_SKEW',
-      ],
       [maker.update(subject, { origin: 1, trustScore: 1001 }), 'TM_ERR_SCORE_OUT_OF_RANGE'],
       [maker.update(subject, { origin: 1, trustScore: 3.5 }), 'TM_ERR_SCORE_NOT_INTEGER'],
+      [
+        maker.update(subject, {
+          origin: 1,
+          event: 'SCORE_UPDATE',
+          lifts: [`REVOCATION:${'0'.repeat(64)}:r-1`],
+        }),
+        'TM_ERR_LIFTS_INVALID',
+      ],
     ];
+    // A replay from five minutes ago: voting on it again would hand out a second signed answer to abuse.
+    const stale = maker.update(subject, { origin: 1, timestamp: isoTimestamp(Date.now() - 5 * 60_000) });
+    peer.sendJson(stale);
     for (const [update] of cases) peer.sendJson(update);
     for (const [update, code] of cases) {
       await waitFor(
@@ -154,7 +161,29 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
       assert.equal(vote.reason, code);
       assert.equal(vote.origin, node.nodeId);
     }
+    await waitFor(dropped('TM_ERR_TIMESTAMP_SKEW'), 2_000, 'the stale proposal refused');
+    assert.equal(
+      peer.received.some((m) => m.type === 'VOTE' && m.updateId === stale.id),
+      false,
+      'no vote on a stale proposal',
+    );
     assert.equal(peer.closed, false, 'a semantically bad proposal is not the relay’s fault');
+    assertUntouched();
+  });
+
+  test('a proposal by a node outside the network gets no vote and no relay (TM_ERR_UNKNOWN_ORIGIN)', async () => {
+    const peer = await rawValidator(1);
+    peer.sendJson(
+      maker.update(
+        { agentId: 'agent', principalId: 'p' },
+        { origin: 9, trustScore: 1000, event: 'REINSTATEMENT' },
+      ),
+    );
+    await waitFor(dropped('TM_ERR_UNKNOWN_ORIGIN'), 2_000, 'refusal');
+    assert.equal(
+      peer.received.some((m) => m.type === 'VOTE'),
+      false,
+    );
     assertUntouched();
   });
 });

@@ -34,6 +34,8 @@ export interface CommitOptions {
   origin?: number;
   /** Indexes of the accepting voters; defaults to every validator of the network. */
   voters?: readonly number[];
+  /** Ledger keys of revocations a REINSTATEMENT lifts. */
+  lifts?: string[];
 }
 
 export interface RevocationOptions {
@@ -70,6 +72,7 @@ export class EntryMaker {
         principalId: subject.principalId,
         trustScore: options.trustScore ?? 500,
         event: options.event ?? 'VERIFICATION_SUCCESS',
+        ...(options.lifts === undefined ? {} : { lifts: options.lifts }),
       },
     });
   }

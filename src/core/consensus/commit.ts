@@ -1,12 +1,13 @@
 // Verifies a COMMIT on its own: origin signatures, every vote's signature and binding, and the stake behind it.
 // Any node can check a commit this way, whoever served it, which makes a committed record self-verifying.
 import type { Crypto } from '../crypto.js';
-import type { Commit } from '../messages/schemas.js';
+import type { Commit, TrustUpdate, Vote } from '../messages/schemas.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { accept, ignore, type Outcome, reject } from '../outcome.js';
+import { parseTimestamp } from '../time.js';
 import { markVerified, type Verified } from '../verified.js';
 import type { MessageVerifier } from '../verifier.js';
-import { scoreProblem } from './judge.js';
+import { contentProblem } from './judge.js';
 import { isQuorum, voteMismatch, voteWeight } from './votes.js';
 
 export interface CommitContext {
@@ -14,40 +15,68 @@ export interface CommitContext {
   readonly networkId: string;
   readonly verifier: MessageVerifier;
   readonly registry: NodeRegistry;
+  /** clockSkewMs and proposalTimeoutMs of the network: they bound when a vote on an update can be dated. */
+  readonly clockSkewMs: number;
+  readonly proposalTimeoutMs: number;
 }
 
 /**
- * reject: something in the commit is provably wrong (a bad signature, a vote for another update, a duplicate
- * voter) — an honest relay never forwards it. ignore: every signature holds but this node's ledger does not
- * give the votes a majority (its view of stake may lag), so the commit is not applied here.
+ * A vote is dated by its validator when the proposal reached it: no earlier than the update (less clock skew)
+ * and no later than its deadline (plus skew). Outside that, a retired or stolen key is back- or forward-dating.
+ */
+export function voteInWindow(vote: Vote, update: TrustUpdate, context: CommitContext): boolean {
+  const voted = parseTimestamp(vote.timestamp);
+  const proposed = parseTimestamp(update.timestamp);
+  if (voted === null || proposed === null) return false;
+  return (
+    voted >= proposed - context.clockSkewMs &&
+    voted <= proposed + context.clockSkewMs + context.proposalTimeoutMs
+  );
+}
+
+/**
+ * reject: something in the commit is provably wrong (a bad signature, a vote for another update or dated
+ * outside its window, a duplicate voter) — an honest relay never forwards it. ignore: this node's ledger does
+ * not give the votes a majority (its view of stake may lag), so the commit is not applied here.
+ * Everything cheap runs before any signature: a commit padded with weightless votes costs no Ed25519 work.
  */
 export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Verified<Commit>> {
   const { update } = commit;
   if (commit.origin !== update.origin)
     return reject('TM_ERR_SCHEMA_INVALID', 'commit origin is not the update origin');
-  const envelope = context.verifier.verify(commit);
-  if (envelope.kind !== 'accept') return envelope;
-  const proposal = context.verifier.verify(update);
-  if (proposal.kind !== 'accept') return proposal;
-  const scoreCode = scoreProblem(update.payload.trustScore);
-  if (scoreCode !== null) return reject(scoreCode);
-
-  const digest = proposal.value;
+  if (!context.registry.isMember(update.origin)) return ignore('TM_ERR_UNKNOWN_ORIGIN');
   const identities = new Set<string>();
+  const weighted: Vote[] = [];
   let acceptWeight = 0;
   for (const vote of commit.votes) {
-    if (vote.decision !== 'accept') return reject('TM_ERR_VOTE_NOT_ACCEPT', vote.origin.slice(0, 12));
-    const mismatch = voteMismatch(vote, update, digest);
-    if (mismatch !== null) return reject(mismatch, vote.origin.slice(0, 12));
-    const signature = context.verifier.verify(vote);
-    if (signature.kind !== 'accept') return reject(signature.code, `vote by ${vote.origin.slice(0, 12)}`);
+    const voter = vote.origin.slice(0, 12);
+    if (vote.decision !== 'accept') return reject('TM_ERR_VOTE_NOT_ACCEPT', voter);
+    if (vote.updateId !== update.id || vote.updateOrigin !== update.origin)
+      return reject('TM_ERR_VOTE_MISMATCH', voter);
+    if (!voteInWindow(vote, update, context)) return reject('TM_ERR_VOTE_STALE', voter);
     const weight = voteWeight(context.registry, vote);
-    if (identities.has(weight.identity)) return reject('TM_ERR_VOTE_DUPLICATE', vote.origin.slice(0, 12));
+    if (identities.has(weight.identity)) return reject('TM_ERR_VOTE_DUPLICATE', voter);
     identities.add(weight.identity);
+    if (weight.weight === 0) continue;
     acceptWeight += weight.weight;
+    weighted.push(vote);
   }
   const total = context.registry.totalActiveStake();
   if (!isQuorum(acceptWeight, total))
     return ignore('TM_ERR_QUORUM_NOT_REACHED', `${acceptWeight} of ${total}`);
+
+  const envelope = context.verifier.verify(commit);
+  if (envelope.kind !== 'accept') return envelope;
+  const proposal = context.verifier.verify(update);
+  if (proposal.kind !== 'accept') return proposal;
+  const contentCode = contentProblem(update);
+  if (contentCode !== null) return reject(contentCode);
+  const digest = proposal.value;
+  for (const vote of weighted) {
+    const mismatch = voteMismatch(vote, update, digest);
+    if (mismatch !== null) return reject(mismatch, vote.origin.slice(0, 12));
+    const signature = context.verifier.verify(vote);
+    if (signature.kind !== 'accept') return reject(signature.code, `vote by ${vote.origin.slice(0, 12)}`);
+  }
   return accept(markVerified(commit));
 }

@@ -15,17 +15,23 @@ export function scoreProblem(score: number): ErrorCode | null {
   return null;
 }
 
-/** Null when the validator accepts the update, otherwise why it votes to reject. */
-export function judgeUpdate(
-  update: TrustUpdate,
-  now: number,
-  clockSkewMs: number,
-  registry: NodeRegistry,
-): ErrorCode | null {
+/** Deterministic rules on an update's content: score, and `lifts` only on a REINSTATEMENT. */
+export function contentProblem(update: TrustUpdate): ErrorCode | null {
+  const { payload } = update;
+  if (payload.lifts !== undefined && payload.event !== 'REINSTATEMENT') return 'TM_ERR_LIFTS_INVALID';
+  return scoreProblem(payload.trustScore);
+}
+
+/** Whether the update is fresh enough to vote on at all; a stale replay gets no vote (and no evidence to abuse). */
+export function isFresh(update: TrustUpdate, now: number, clockSkewMs: number): boolean {
+  const at = parseTimestamp(update.timestamp);
+  return at !== null && Math.abs(at - now) <= clockSkewMs;
+}
+
+/** Null when the validator accepts a fresh update, otherwise why it votes to reject. */
+export function judgeUpdate(update: TrustUpdate, registry: NodeRegistry): ErrorCode | null {
   if (registry.isBlacklisted(update.origin)) return 'TM_ERR_BLACKLISTED';
   if (registry.rotationOf(update.origin)) return 'TM_ERR_KEY_ROTATED';
-  const at = parseTimestamp(update.timestamp);
-  if (at === null) return 'TM_ERR_TIMESTAMP_INVALID';
-  if (Math.abs(at - now) > clockSkewMs) return 'TM_ERR_TIMESTAMP_SKEW';
-  return scoreProblem(update.payload.trustScore);
+  if (!registry.isMember(update.origin)) return 'TM_ERR_UNKNOWN_ORIGIN';
+  return contentProblem(update);
 }

@@ -20,7 +20,10 @@ export interface ProposalRecord {
   votes: number;
   /** Reject reason codes with how many validators gave each. */
   reasons: Record<string, number>;
-  rejection?: Extract<ErrorCode, 'TM_ERR_PROPOSAL_EXPIRED' | 'TM_ERR_PROPOSAL_REJECTED'>;
+  rejection?: Extract<
+    ErrorCode,
+    'TM_ERR_PROPOSAL_EXPIRED' | 'TM_ERR_PROPOSAL_REJECTED' | 'TM_ERR_NO_VALIDATORS'
+  >;
   commit?: Commit;
 }
 

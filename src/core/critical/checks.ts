@@ -1,27 +1,39 @@
 // Admission rules for critical events (revocations, key rotations, alerts, blacklists): no votes, only checks.
-// A critical event is applied as soon as its origin's signature holds and the origin is known and in good standing.
+// One function serves live gossip and entries imported from queries or sync, so the two paths cannot drift.
 import type { ErrorCode } from '../errors.js';
 import type { CriticalEvent, KeyRotation } from '../messages/schemas.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { parseTimestamp } from '../time.js';
 
-/**
- * Why the origin of a critical event may not issue it (cheap: checked before the signature). Only members of
- * the network (the network file's nodes and their rotated successors) issue critical events: they take
- * effect without votes, so the network file is their root of trust.
- */
-export function originProblem(registry: NodeRegistry, origin: string): ErrorCode | null {
-  if (registry.isBlacklisted(origin)) return 'TM_ERR_BLACKLISTED';
-  if (registry.rotationOf(origin)) return 'TM_ERR_KEY_ROTATED';
-  if (!registry.isMember(origin)) return 'TM_ERR_UNKNOWN_ORIGIN';
-  return null;
+export interface AdmissionContext {
+  readonly registry: NodeRegistry;
+  readonly now: number;
+  readonly clockSkewMs: number;
+  /** Live gossip (true) or an old entry arriving through a query or sync (false). */
+  readonly live: boolean;
 }
 
-/** Live critical events must be fresh; old ones reach a node through sync, which skips this check. */
-export function freshnessProblem(event: CriticalEvent, now: number, clockSkewMs: number): ErrorCode | null {
+/**
+ * Why a critical event may not take effect, before its signature is even checked (all of this is cheap):
+ * - only members (the network file's nodes and their rotated successors) issue critical events: they bypass
+ *   votes, so the network file is their root of trust;
+ * - a rotated-away key issues nothing new; an old entry it signed before its rotation still stands;
+ * - live revocations and alerts must be fresh (their time is what they assert); rotations and blacklists are
+ *   re-sent to peers that missed them, and the ledger key already stops replays.
+ */
+export function admissionProblem(event: CriticalEvent, context: AdmissionContext): ErrorCode | null {
+  const { registry } = context;
+  if (registry.isBlacklisted(event.origin)) return 'TM_ERR_BLACKLISTED';
   const at = parseTimestamp(event.timestamp);
   if (at === null) return 'TM_ERR_TIMESTAMP_INVALID';
-  return Math.abs(at - now) > clockSkewMs ? 'TM_ERR_TIMESTAMP_SKEW' : null;
+  const rotation = registry.rotationOf(event.origin);
+  if (rotation !== undefined && (context.live || at >= rotation.at)) return 'TM_ERR_KEY_ROTATED';
+  if (!registry.isMember(event.origin)) return 'TM_ERR_UNKNOWN_ORIGIN';
+  const assertsTime = event.type === 'REVOCATION' || event.type === 'SECURITY_ALERT';
+  if (context.live && assertsTime && Math.abs(at - context.now) > context.clockSkewMs)
+    return 'TM_ERR_TIMESTAMP_SKEW';
+  if (event.type === 'KEY_ROTATION') return rotationProblem(registry, event);
+  return null;
 }
 
 /** A rotation may not move a key onto an identity that already exists (that would merge two stakes). */

@@ -1,7 +1,7 @@
 // Proof of misbehaviour carried by a BLACKLIST: two conflicting messages, or one signed message that breaks a rule.
 // Every node re-checks the proof itself; nothing is taken on the accuser's word.
 import { type CommitContext, verifyCommit } from '../consensus/commit.js';
-import { scoreProblem } from '../consensus/judge.js';
+import { contentProblem } from '../consensus/judge.js';
 import type { ErrorCode } from '../errors.js';
 import { decodeValue } from '../messages/decode.js';
 import type { Blacklist, Message } from '../messages/schemas.js';
@@ -28,8 +28,16 @@ export function conflicts(context: CommitContext, a: SignedMessage, b: SignedMes
   const digestB = messageDigest(context.crypto, context.networkId, b);
   if (digestA === digestB) return false;
   if (a.type === b.type && a.id === b.id) return true;
-  if (a.type === 'VOTE' && b.type === 'VOTE')
-    return a.updateId === b.updateId && a.updateDigest === b.updateDigest;
+  // Two votes on one update conflict only when they decide differently: an honest validator asked twice (after
+  // a restart, say) answers the same, and a stale replay of a proposal gets no second answer at all.
+  if (a.type === 'VOTE' && b.type === 'VOTE') {
+    return (
+      a.updateId === b.updateId &&
+      a.updateOrigin === b.updateOrigin &&
+      a.updateDigest === b.updateDigest &&
+      a.decision !== b.decision
+    );
+  }
   if (a.type === 'COMMIT' && b.type === 'COMMIT') return a.update.id === b.update.id;
   if (a.type === 'KEY_ROTATION' && b.type === 'KEY_ROTATION') return a.newNodeId !== b.newNodeId;
   return false;
@@ -37,7 +45,7 @@ export function conflicts(context: CommitContext, a: SignedMessage, b: SignedMes
 
 /** The deterministic rule a signed message breaks, if any (the clock-dependent ones are not proof). */
 export function brokenRule(context: CommitContext, message: SignedMessage): ErrorCode | null {
-  if (message.type === 'TRUST_UPDATE') return scoreProblem(message.payload.trustScore);
+  if (message.type === 'TRUST_UPDATE') return contentProblem(message);
   if (message.type === 'COMMIT') {
     const outcome = verifyCommit(message, context);
     // Only faults inside a commit its origin signed count; a quorum shortfall may be this node's lagging view.

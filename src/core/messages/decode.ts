@@ -1,5 +1,5 @@
 // Turns one untrusted text frame into a schema-valid message, cheapest checks first, without ever throwing.
-// Signature checks come later and only for frames that survive these; see gossip/validate.ts.
+// Signature checks come later, in the engine, and only for frames that survive these.
 import { accept, ignore, type Outcome, reject } from '../outcome.js';
 import { PROTOCOL_VERSION } from './fields.js';
 import { isMessageType, schemaViolation } from './registry.js';
@@ -28,7 +28,11 @@ export function decodeValue(value: unknown): Outcome<Message> {
   // Newer types and versions are not the sender's fault: a newer node may speak them.
   if (!isMessageType(type)) return ignore('TM_ERR_UNKNOWN_TYPE', type.slice(0, 64));
   if (version !== undefined && version !== PROTOCOL_VERSION) {
-    return ignore('TM_ERR_VERSION_UNSUPPORTED', String(version).slice(0, 16));
+    // Only primitives are quoted: String() of a crafted object can throw (or run nothing useful).
+    return ignore(
+      'TM_ERR_VERSION_UNSUPPORTED',
+      typeof version === 'string' ? version.slice(0, 16) : typeof version,
+    );
   }
   const violation = schemaViolation(type, value);
   if (violation !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${violation}`);

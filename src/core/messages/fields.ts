@@ -53,6 +53,8 @@ export const Endpoint = Type.String({
 });
 export const Endpoints = Type.Array(Endpoint, { maxItems: 8 });
 export const Critical = Type.Literal('CRITICAL');
+/** The ledger key of a revocation (`REVOCATION:<origin>:<id>`), as a REINSTATEMENT names what it lifts. */
+export const RevocationKey = Type.String({ pattern: '^REVOCATION:[0-9a-f]{64}:[A-Za-z0-9._:-]{1,128}$' });
 
 export const TRUST_EVENTS = [
   'VERIFICATION_SUCCESS',

@@ -11,6 +11,7 @@ import {
   NodeId,
   Nonce,
   PublicKey,
+  RevocationKey,
   ShortText,
   Signature,
   SubjectId,
@@ -86,6 +87,8 @@ export const TrustUpdateSchema = gossipEnvelope('TRUST_UPDATE', {
       /** Range and integrality are semantic checks so validators can vote `reject` with a reason. */
       trustScore: Type.Number(),
       event: TrustEvent,
+      /** REINSTATEMENT only: the ledger keys of the revocations it lifts (none other is lifted). */
+      lifts: Type.Optional(Type.Array(RevocationKey, { minItems: 1, maxItems: 64 })),
       signature: Signature,
     },
     strict,

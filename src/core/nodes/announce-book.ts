@@ -5,17 +5,15 @@ import { parseTimestamp } from '../time.js';
 
 /** An announce not refreshed for this long is forgotten (nodes re-announce every 10 minutes). */
 export const ANNOUNCE_TTL_MS = 60 * 60_000;
-const CAPACITY = 10_000;
+/** Announces held at most; Kademlia buckets (a later issue) will bound this per distance instead. */
+const CAPACITY = 2_048;
 
-/** Compares XOR distances of two hex ids to a hex target, digit by digit; negative when `a` is closer. */
-export function compareXorDistance(a: string, b: string, target: string): number {
-  for (let i = 0; i < target.length; i++) {
-    const t = Number.parseInt(target[i]!, 16);
-    const da = Number.parseInt(a[i]!, 16) ^ t;
-    const db = Number.parseInt(b[i]!, 16) ^ t;
-    if (da !== db) return da - db;
-  }
-  return 0;
+/** XOR distance of two hex ids as bytes (lexicographic comparison of the result orders distances). */
+export function xorDistance(a: string, b: string): Buffer {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  for (let i = 0; i < left.length; i++) left[i]! ^= right[i] ?? 0;
+  return left;
 }
 
 export class AnnounceBook {
@@ -46,11 +44,13 @@ export class AnnounceBook {
       .map((entry) => entry.announce);
   }
 
+  /** The k announced nodes closest to `target` by XOR distance (distances computed once per entry). */
   closest(target: string, k: number, now: number): PeerInfo[] {
     return this.recent(CAPACITY, now)
-      .sort((a, b) => compareXorDistance(a.nodeId, b.nodeId, target))
+      .map((announce) => ({ announce, distance: xorDistance(announce.nodeId, target) }))
+      .sort((a, b) => Buffer.compare(a.distance, b.distance))
       .slice(0, k)
-      .map(({ nodeId, publicKey, endpoints, capabilities }) => ({
+      .map(({ announce: { nodeId, publicKey, endpoints, capabilities } }) => ({
         nodeId,
         publicKey,
         endpoints,

@@ -12,39 +12,22 @@ const MAX_CHAIN = 64;
 
 export class NodeRegistry {
   private readonly genesisStake = new Map<string, number>();
-  private readonly keys = new Map<string, string>();
   private readonly rotations = new Map<string, RotationLink>();
   private readonly predecessors = new Map<string, string>();
   private readonly blacklisted = new Set<string>();
 
   constructor(network: Network) {
     for (const node of network.nodes) {
-      if (node.nodeId === undefined || node.publicKey === undefined) continue;
-      this.genesisStake.set(node.nodeId, node.stake);
-      this.keys.set(node.nodeId, node.publicKey);
+      if (node.nodeId !== undefined) this.genesisStake.set(node.nodeId, node.stake);
     }
-  }
-
-  /** Remembers a node whose key this node has seen proven (handshake) or signed (announce). Not consensus state. */
-  markKnown(nodeId: string, publicKey: string): void {
-    if (!this.keys.has(nodeId)) this.keys.set(nodeId, publicKey);
-  }
-
-  /** A node this node has a key for: a member, or one it met in a handshake or through a signed announce. */
-  isKnown(nodeId: string): boolean {
-    return this.keys.has(nodeId);
   }
 
   /**
    * A member of the network: listed in the network file (with or without stake), or the rotated successor of
-   * one. Members may issue critical events; anyone else able to connect could otherwise revoke anything.
+   * one. Members propose updates and issue critical events; anyone else able to connect could otherwise write.
    */
   isMember(nodeId: string): boolean {
     return this.genesisStake.has(this.chainOf(nodeId)[0]!);
-  }
-
-  publicKeyOf(nodeId: string): string | undefined {
-    return this.keys.get(nodeId);
   }
 
   isGenesisNode(nodeId: string): boolean {
@@ -52,16 +35,15 @@ export class NodeRegistry {
   }
 
   /**
-   * Records `from` → `to`. When two rotations leave the same id, the earlier by (timestamp, id) wins on every
-   * node whatever the arrival order. Returns false if this rotation lost to (or repeats) an existing one.
+   * Records `from` → `to`. When two rotations leave the same id, the earlier by (timestamp, id, origin) wins on
+   * every node whatever the arrival order. Returns false if this rotation lost to (or repeats) an existing one.
    */
-  applyRotation(from: string, to: string, toKey: string, order: OrderKey): boolean {
+  applyRotation(from: string, to: string, order: OrderKey): boolean {
     const existing = this.rotations.get(from);
     if (existing && compareOrder(existing, order) <= 0) return false;
     if (existing) this.predecessors.delete(existing.to);
     this.rotations.set(from, { ...order, to });
     this.predecessors.set(to, from);
-    this.keys.set(to, toKey);
     return true;
   }
 
@@ -126,9 +108,5 @@ export class NodeRegistry {
 
   totalActiveStake(): number {
     return this.validators().reduce((sum, id) => sum + this.stakeOf(id), 0);
-  }
-
-  blacklistedIds(): string[] {
-    return [...this.blacklisted].sort();
   }
 }

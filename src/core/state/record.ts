@@ -34,8 +34,10 @@ export interface RecordHead {
   agentId: string;
   principalId: string;
   latestUpdate: (OrderKey & { timestamp: string; trustScore: number; signatures: NodeSignature[] }) | null;
-  latestRevocation: (OrderKey & { timestamp: string }) | null;
-  latestReinstatement: OrderKey | null;
+  /** Every revocation of the subject, by ledger key (sorted), with when it was issued. */
+  revocations: Array<{ key: string; timestamp: string; at: number }>;
+  /** Ledger keys of revocations that committed REINSTATEMENTs lifted (sorted, unique). */
+  lifted: string[];
 }
 
 export const REVOCATION_EVENT = 'REVOCATION';
@@ -46,9 +48,9 @@ export function subjectOf(entry: RecordEntry): { agentId: string; principalId: s
 }
 
 export function orderOf(entry: RecordEntry): OrderKey {
-  const { timestamp, id } = entry.type === 'COMMIT' ? entry.update : entry;
+  const { timestamp, id, origin } = entry.type === 'COMMIT' ? entry.update : entry;
   // Schema-valid timestamps that fail to parse were refused before they could be committed; 0 keeps this total.
-  return { at: parseTimestamp(timestamp) ?? 0, id };
+  return { at: parseTimestamp(timestamp) ?? 0, id, origin };
 }
 
 export function historyItemOf(entry: RecordEntry): HistoryItem {
@@ -68,43 +70,72 @@ export function signaturesOf(commit: Commit): NodeSignature[] {
 const later = <T extends OrderKey>(current: T | null, candidate: T): T =>
   current === null || compareOrder(candidate, current) > 0 ? candidate : current;
 
-/** Folds one entry into a head. Commutative, associative and idempotent: the order of entries never matters. */
+const sortedUnion = (a: readonly string[], b: readonly string[]): string[] =>
+  [...new Set([...a, ...b])].sort();
+
+/**
+ * Folds one entry into a head. Commutative, associative and idempotent: the order of entries never matters.
+ * A revocation is lifted only by a committed REINSTATEMENT that names it — never by a timestamp race — so a
+ * revocation the reinstating validators had not seen still stands.
+ */
 export function applyToHead(head: RecordHead | null, entry: RecordEntry): RecordHead {
   const next: RecordHead = head
     ? { ...head }
-    : { ...subjectOf(entry), latestUpdate: null, latestRevocation: null, latestReinstatement: null };
-  const order = orderOf(entry);
+    : { ...subjectOf(entry), latestUpdate: null, revocations: [], lifted: [] };
   if (entry.type === 'REVOCATION') {
-    next.latestRevocation = later(next.latestRevocation, { ...order, timestamp: entry.timestamp });
+    const key = ledgerKey(entry);
+    if (!next.revocations.some((revocation) => revocation.key === key)) {
+      next.revocations = [
+        ...next.revocations,
+        { key, timestamp: entry.timestamp, at: orderOf(entry).at },
+      ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    }
     return next;
   }
   const { payload, timestamp } = entry.update;
   next.latestUpdate = later(next.latestUpdate, {
-    ...order,
+    ...orderOf(entry),
     timestamp,
     trustScore: payload.trustScore,
     signatures: signaturesOf(entry),
   });
-  if (payload.event === 'REINSTATEMENT') next.latestReinstatement = later(next.latestReinstatement, order);
+  if (payload.event === 'REINSTATEMENT' && payload.lifts)
+    next.lifted = sortedUnion(next.lifted, payload.lifts);
   return next;
 }
 
+/** Ledger keys of the subject's revocations that no committed REINSTATEMENT has lifted. */
+export function openRevocations(head: RecordHead): string[] {
+  return head.revocations.filter((revocation) => !head.lifted.includes(revocation.key)).map(({ key }) => key);
+}
+
 export function isRevoked(head: RecordHead): boolean {
-  const { latestRevocation, latestReinstatement } = head;
-  return (
-    latestRevocation !== null &&
-    (latestReinstatement === null || compareOrder(latestRevocation, latestReinstatement) > 0)
-  );
+  return openRevocations(head).length > 0;
+}
+
+/** The latest revocation by time, for `lastUpdated` when no update committed yet. */
+function latestRevocationTime(head: RecordHead): string {
+  let latest: { timestamp: string; at: number } | null = null;
+  for (const revocation of head.revocations) {
+    if (
+      latest === null ||
+      revocation.at > latest.at ||
+      (revocation.at === latest.at && revocation.timestamp > latest.timestamp)
+    ) {
+      latest = revocation;
+    }
+  }
+  return latest?.timestamp ?? '';
 }
 
 /** Builds the public record from a head and its full history (already sorted by order key). */
 export function recordFromHead(head: RecordHead, updateHistory: HistoryItem[]): MeshTrustRecord {
-  const { latestUpdate, latestRevocation } = head;
+  const { latestUpdate } = head;
   return {
     agentId: head.agentId,
     principalId: head.principalId,
     trustScore: latestUpdate?.trustScore ?? 0,
-    lastUpdated: latestUpdate?.timestamp ?? latestRevocation?.timestamp ?? '',
+    lastUpdated: latestUpdate?.timestamp ?? latestRevocationTime(head),
     updateHistory,
     signatures: latestUpdate?.signatures ?? [],
     revoked: isRevoked(head),

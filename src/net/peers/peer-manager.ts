@@ -38,8 +38,9 @@ export interface PeerSession {
   establishedAt: number | null;
   dialTarget: DialTarget | null;
   handshakeTimer: NodeJS.Timeout | null;
-  /** Messages waiting in the inbound scheduler, for read backpressure. */
+  /** Messages (and their bytes) waiting in the inbound scheduler, for read backpressure. */
   inboundQueued: number;
+  inboundBytes: number;
 }
 
 export interface PeerSummary {
@@ -80,8 +81,8 @@ export interface PeerManagerModules {
   readonly registry: () => NodeRegistry;
   readonly onEstablished: (session: PeerSession) => void;
   readonly onClosed: (session: PeerSession, code: ErrorCode | null) => void;
-  /** A message from an established peer, with the frame it arrived in. */
-  readonly onMessage: (session: PeerSession, message: Message) => void;
+  /** A message from an established peer, with the size of the frame it arrived in. */
+  readonly onMessage: (session: PeerSession, message: Message, bytes: number) => void;
   readonly onFrameRefused?: (session: PeerSession, failure: Failure) => void;
 }
 
@@ -246,6 +247,7 @@ export class PeerManager implements EngineOutput {
       dialTarget,
       handshakeTimer: null,
       inboundQueued: 0,
+      inboundBytes: 0,
     };
     this.sessions.add(session);
     if (this.stopped) {
@@ -257,7 +259,15 @@ export class PeerManager implements EngineOutput {
       this.refuse(session, 'TM_ERR_TOO_MANY_PEERS', `limit ${this.options.maxInboundPeers}`);
       return session;
     }
-    socket.on('message', (data, isBinary) => this.onFrame(session, data as Buffer, isBinary));
+    socket.on('message', (data, isBinary) => {
+      // Untrusted input must never take the process down: a throw here is our bug, and costs only this peer.
+      try {
+        this.onFrame(session, data as Buffer, isBinary);
+      } catch (error) {
+        this.modules.logger.error({ peer: this.label(session), err: error }, 'failed to handle a frame');
+        this.refuse(session, 'TM_ERR_INTERNAL', 'frame handling failed');
+      }
+    });
     socket.on('error', (error) => this.onSocketError(session, error));
     socket.once('close', (code, reason) => this.onSocketClose(session, code, reason.toString()));
     session.handshakeTimer = setTimeout(() => {
@@ -317,7 +327,7 @@ export class PeerManager implements EngineOutput {
         return;
       default:
         this.frames.set(message, text);
-        this.modules.onMessage(session, message);
+        this.modules.onMessage(session, message, data.length);
     }
   }
 
@@ -482,6 +492,13 @@ export class PeerManager implements EngineOutput {
   rename(fromId: string, toId: string): void {
     const session = this.byNode.get(fromId);
     if (session === undefined) return;
+    // Already connected under the new id too (it dialled us after rotating): keep that one.
+    const existing = this.byNode.get(toId);
+    if (existing !== undefined) {
+      this.byNode.delete(fromId);
+      this.refuse(session, 'TM_ERR_DUPLICATE_CONNECTION', 'renamed onto an existing connection');
+      return;
+    }
     this.byNode.delete(fromId);
     session.nodeId = toId;
     this.byNode.set(toId, session);

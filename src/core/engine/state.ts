@@ -1,0 +1,138 @@
+// What the engine's parts share: injected modules, the node's key, caches and counters, and message builders.
+// Plain data plus small helpers, so the gossip, voting and critical-event parts stay separate files.
+import type { CommitContext } from '../consensus/commit.js';
+import { ProposalBook } from '../consensus/proposals.js';
+import { TimeCache } from '../gossip/time-cache.js';
+import { PROTOCOL_VERSION } from '../messages/fields.js';
+import type { KeyRotation, Message, PeerAnnounce, Vote } from '../messages/schemas.js';
+import { AnnounceBook } from '../nodes/announce-book.js';
+import { NodeRegistry } from '../nodes/registry.js';
+import type { Failure } from '../outcome.js';
+import {
+  type SignedMessage,
+  type Signer,
+  signatureOf,
+  signMessage,
+  type UnsignedMessage,
+} from '../signing.js';
+import { isoTimestamp } from '../time.js';
+import { MessageVerifier } from '../verifier.js';
+import type { EngineModules, EngineOptions, EngineStats } from './types.js';
+
+/** Seen message ids held at most (each ~150 bytes). */
+const SEEN_CAPACITY = 200_000;
+/** Recent members' messages kept whole for equivocation evidence. */
+const RECENT_CAPACITY = 4_096;
+
+export interface EngineState {
+  readonly options: EngineOptions;
+  readonly modules: EngineModules;
+  readonly networkId: string;
+  readonly registry: NodeRegistry;
+  readonly verifier: MessageVerifier;
+  readonly announces: AnnounceBook;
+  readonly proposals: ProposalBook;
+  readonly stats: EngineStats;
+  /** Message ids (with signature) already handled: duplicates stop here, before any signature check. */
+  readonly seen: TimeCache<true>;
+  /** Per proposal relayed here (`origin:id`): the neighbour it first came from, where its votes go back. */
+  readonly routes: TimeCache<string>;
+  /** Recent signed messages of members by (signer, type, id): a signer saying two things is caught here. */
+  readonly recent: TimeCache<SignedMessage>;
+  /** This node's own votes by proposal (`origin:id`): asked again, it answers with the very same vote. */
+  readonly ownVotes: TimeCache<Vote>;
+  signer: Signer;
+  ownAnnounce: PeerAnnounce | null;
+  lastAnnounceAt: number;
+  /** The rotation that made this node's current id, re-sent to each new peer: it may not have heard of it. */
+  ownRotation: KeyRotation | null;
+}
+
+export function createState(options: EngineOptions, modules: EngineModules): EngineState {
+  const { network } = options;
+  const { clockSkewMs, proposalTimeoutMs } = network.params;
+  const seenTtl = 2 * clockSkewMs + proposalTimeoutMs;
+  return {
+    options,
+    modules,
+    networkId: network.networkId,
+    registry: new NodeRegistry(network),
+    verifier: new MessageVerifier(modules.crypto, network.networkId),
+    announces: new AnnounceBook(),
+    proposals: new ProposalBook(),
+    stats: {
+      received: 0,
+      accepted: 0,
+      ignored: 0,
+      rejected: 0,
+      duplicatesDropped: 0,
+      forwarded: 0,
+      votesCast: 0,
+      commitsApplied: 0,
+      criticalApplied: 0,
+    },
+    seen: new TimeCache(seenTtl, SEEN_CAPACITY),
+    routes: new TimeCache(2 * proposalTimeoutMs, SEEN_CAPACITY),
+    recent: new TimeCache(seenTtl, RECENT_CAPACITY),
+    ownVotes: new TimeCache(seenTtl, SEEN_CAPACITY),
+    signer: options.signer,
+    ownAnnounce: null,
+    lastAnnounceAt: Number.NEGATIVE_INFINITY,
+    ownRotation: null,
+  };
+}
+
+export const nowOf = (state: EngineState): number => state.modules.clock.now();
+
+export function commitContext(state: EngineState): CommitContext {
+  const { clockSkewMs, proposalTimeoutMs } = state.options.network.params;
+  return {
+    crypto: state.modules.crypto,
+    networkId: state.networkId,
+    verifier: state.verifier,
+    registry: state.registry,
+    clockSkewMs,
+    proposalTimeoutMs,
+  };
+}
+
+export const seenKey = (message: SignedMessage): string => `${message.id}:${signatureOf(message)}`;
+
+/** Key of a proposal among all nodes' proposals: ids are unique only per origin. */
+export const proposalKey = (origin: string, id: string): string => `${origin}:${id}`;
+
+export function markSeen(state: EngineState, message: SignedMessage): void {
+  state.seen.set(seenKey(message), true, nowOf(state));
+}
+
+/** The envelope of a new gossiped message from this node. */
+export function envelope<T extends string>(state: EngineState, type: T) {
+  return {
+    type,
+    version: PROTOCOL_VERSION,
+    id: state.modules.entropy.messageId(),
+    timestamp: isoTimestamp(nowOf(state)),
+    origin: state.signer.nodeId,
+    originKey: state.signer.publicKey,
+  } as const;
+}
+
+/** Signs a new message as this node and marks it seen, so its echo from a peer is dropped unverified. */
+export function signOwn<M extends Exclude<SignedMessage, KeyRotation | PeerAnnounce>>(
+  state: EngineState,
+  fields: Omit<UnsignedMessage<M>, 'version' | 'id' | 'timestamp' | 'origin' | 'originKey'>,
+): M {
+  const message = signMessage<M>(state.signer, state.networkId, {
+    ...envelope(state, (fields as { type: string }).type),
+    ...fields,
+  } as unknown as UnsignedMessage<M>);
+  markSeen(state, message);
+  return message;
+}
+
+/** Counts a refusal for the stats and the shell (logs, metrics). */
+export function noteDropped(state: EngineState, from: string, message: Message, outcome: Failure): void {
+  if (outcome.kind === 'ignore') state.stats.ignored++;
+  else state.stats.rejected++;
+  state.modules.events?.dropped?.(from, message.type, outcome);
+}

@@ -1,0 +1,247 @@
+// Consensus in the engine: proposing, judging and voting, routing votes back, tallying, committing, expiring.
+// The pure rules live in core/consensus; this file moves messages between them and the outside world.
+import { verifyCommit, voteInWindow } from '../consensus/commit.js';
+import { isFresh, judgeUpdate } from '../consensus/judge.js';
+import type { ProposalRecord } from '../consensus/proposals.js';
+import { voteMismatch, voteWeight } from '../consensus/votes.js';
+import { brokenRule } from '../critical/evidence.js';
+import type { ErrorCode } from '../errors.js';
+import { ledgerKey } from '../ledger.js';
+import type { TrustEvent } from '../messages/fields.js';
+import type { Commit, TrustUpdate, Vote } from '../messages/schemas.js';
+import { accept, ignore, type Outcome } from '../outcome.js';
+import { signMessage, type UnsignedMessage } from '../signing.js';
+import { parseTimestamp } from '../time.js';
+import { markVerified } from '../verified.js';
+import { blacklist } from './critical.js';
+import { commitContext, type EngineState, envelope, markSeen, nowOf, proposalKey, signOwn } from './state.js';
+import { verifySigned } from './verify.js';
+
+export interface ProposalInput {
+  agentId: string;
+  principalId: string;
+  trustScore: number;
+  event: TrustEvent;
+  /** REINSTATEMENT only: revocations to lift; by default every revocation of the subject not yet lifted. */
+  lifts?: string[];
+}
+
+export const votesHere = (state: EngineState): boolean =>
+  state.options.votes && state.options.nodeType !== 'light';
+
+// ---- Proposals from peers ----------------------------------------------------------------------------------
+
+/**
+ * A TRUST_UPDATE from a peer. Validators vote on every fresh proposal by a member and relay only those they
+ * accept. A stale one gets no vote at all: a replay must not earn a second signed answer.
+ */
+export function handleProposal(state: EngineState, from: string, update: TrustUpdate): Outcome<unknown> {
+  const { registry, options } = state;
+  if (registry.isBlacklisted(update.origin)) return ignore('TM_ERR_BLACKLISTED');
+  if (!registry.isMember(update.origin)) return ignore('TM_ERR_UNKNOWN_ORIGIN');
+  if (!isFresh(update, nowOf(state), options.network.params.clockSkewMs))
+    return ignore('TM_ERR_TIMESTAMP_SKEW');
+  const verified = verifySigned(state, update);
+  if (verified.kind !== 'accept') return verified;
+  const key = proposalKey(update.origin, update.id);
+  if (state.routes.get(key, nowOf(state)) === undefined) state.routes.set(key, from, nowOf(state));
+  const problem = judgeUpdate(update, registry);
+  if (votesHere(state)) castVote(state, update, verified.value, problem, from);
+  return problem === null ? accept(undefined) : ignore(problem);
+}
+
+function castVote(
+  state: EngineState,
+  update: TrustUpdate,
+  digest: string,
+  problem: ErrorCode | null,
+  cameFrom: string | null,
+): void {
+  const key = proposalKey(update.origin, update.id);
+  const now = nowOf(state);
+  let vote = state.ownVotes.get(key, now);
+  if (vote === undefined) {
+    vote = signMessage<Vote>(state.signer, state.networkId, {
+      ...envelope(state, 'VOTE'),
+      updateId: update.id,
+      updateOrigin: update.origin,
+      updateDigest: digest,
+      decision: problem === null ? 'accept' : 'reject',
+      ...(problem === null ? {} : { reason: problem }),
+    } as UnsignedMessage<Vote>);
+    state.ownVotes.set(key, vote, now);
+    state.stats.votesCast++;
+  }
+  markSeen(state, vote);
+  if (update.origin === state.signer.nodeId) {
+    countVote(state, vote);
+    return;
+  }
+  const target = state.modules.output.isConnected(update.origin) ? update.origin : cameFrom;
+  if (target !== null) state.modules.output.send(target, vote);
+}
+
+// ---- Votes -------------------------------------------------------------------------------------------------
+
+/** A VOTE: counted here if this node proposed the update, else passed one hop back toward its proposer. */
+export function handleVote(state: EngineState, from: string, vote: Vote): Outcome<unknown> {
+  if (state.registry.isBlacklisted(vote.origin)) return ignore('TM_ERR_BLACKLISTED');
+  const verified = verifySigned(state, vote);
+  if (verified.kind !== 'accept') return verified;
+  if (vote.updateOrigin === state.signer.nodeId) return countVote(state, vote);
+  const { output } = state.modules;
+  const target = output.isConnected(vote.updateOrigin)
+    ? vote.updateOrigin
+    : state.routes.get(proposalKey(vote.updateOrigin, vote.updateId), nowOf(state));
+  if (target === undefined || target === from) return ignore('TM_ERR_NO_ROUTE');
+  output.send(target, vote);
+  state.stats.forwarded++;
+  return accept(undefined);
+}
+
+function countVote(state: EngineState, vote: Vote): Outcome<unknown> {
+  const { registry, proposals } = state;
+  const pending = proposals.get(vote.updateId);
+  if (pending === undefined) return ignore('TM_ERR_DUPLICATE', 'proposal already settled');
+  const { update } = pending.record;
+  // The relay cannot tell these apart from honest votes, so they are not its fault: ignore, not reject.
+  if (voteMismatch(vote, update, pending.digest) !== null) return ignore('TM_ERR_VOTE_MISMATCH');
+  if (!voteInWindow(vote, update, commitContext(state))) return ignore('TM_ERR_VOTE_STALE');
+  const weight = voteWeight(registry, vote);
+  if (weight.weight === 0) return ignore('TM_ERR_NOT_VALIDATOR');
+  const result = proposals.addVote(vote, weight, registry.totalActiveStake())!;
+  if (result.added.kind === 'conflict') {
+    blacklist(state, vote.origin, 'EQUIVOCATION', [result.added.previous, vote]);
+    return ignore('TM_ERR_VOTE_DUPLICATE', 'conflicting vote');
+  }
+  if (result.added.kind === 'duplicate') return ignore('TM_ERR_VOTE_DUPLICATE');
+  settleIfDecided(state, vote.updateId);
+  return accept(undefined);
+}
+
+function settleIfDecided(state: EngineState, id: string): void {
+  const total = state.registry.totalActiveStake();
+  const status = state.proposals.status(id, total);
+  if (status === 'quorum') commitProposal(state, id);
+  else if (status === 'defeated') {
+    const code = total === 0 ? 'TM_ERR_NO_VALIDATORS' : 'TM_ERR_PROPOSAL_REJECTED';
+    settle(state, state.proposals.settleRejected(id, code, nowOf(state)));
+  }
+}
+
+function commitProposal(state: EngineState, id: string): void {
+  const { update } = state.proposals.get(id)!.record;
+  const commit = markVerified(
+    signOwn<Commit>(state, { type: 'COMMIT', update, votes: state.proposals.acceptingVotes(id) }),
+  );
+  state.modules.ledger.append(commit);
+  state.stats.commitsApplied++;
+  settle(state, state.proposals.settleCommitted(id, commit, nowOf(state)));
+  state.modules.output.broadcast(commit);
+  state.modules.events?.committed?.(commit, true);
+}
+
+function settle(state: EngineState, record: ProposalRecord | undefined): void {
+  if (record === undefined) return;
+  state.modules.proposals.saveProposal(record);
+  state.modules.events?.proposalSettled?.(record);
+}
+
+/** Settles proposals made here whose deadline passed. */
+export function expireProposals(state: EngineState): void {
+  const now = nowOf(state);
+  for (const id of state.proposals.expired(now)) {
+    settle(state, state.proposals.settleRejected(id, 'TM_ERR_PROPOSAL_EXPIRED', now));
+  }
+}
+
+// ---- Commits -----------------------------------------------------------------------------------------------
+
+/**
+ * A COMMIT from live gossip: fresh, by a proposer that still holds its key, verified on its own. A second,
+ * different commit of an update already stored proves its origin equivocated.
+ */
+export function handleCommit(state: EngineState, commit: Commit): Outcome<unknown> {
+  const { ledger } = state.modules;
+  const stored = ledger.get(ledgerKey(commit));
+  if (stored?.type === 'COMMIT' && stored.signature === commit.signature) {
+    return ignore('TM_ERR_DUPLICATE', 'already in the ledger');
+  }
+  const { clockSkewMs, proposalTimeoutMs } = state.options.network.params;
+  const proposedAt = parseTimestamp(commit.update.timestamp) ?? 0;
+  if (Math.abs(nowOf(state) - proposedAt) > 2 * clockSkewMs + proposalTimeoutMs)
+    return ignore('TM_ERR_TIMESTAMP_SKEW');
+  if (state.registry.rotationOf(commit.origin)) return ignore('TM_ERR_KEY_ROTATED');
+  const context = commitContext(state);
+  const outcome = verifyCommit(commit, context);
+  if (outcome.kind === 'reject') {
+    if (brokenRule(context, commit) !== null) blacklist(state, commit.origin, 'INVALID_MESSAGE', [commit]);
+    return outcome;
+  }
+  if (outcome.kind === 'ignore') return outcome;
+  if (stored?.type === 'COMMIT') blacklist(state, commit.origin, 'EQUIVOCATION', [stored, commit]);
+  if (!ledger.append(outcome.value)) return ignore('TM_ERR_DUPLICATE', 'already in the ledger');
+  state.stats.commitsApplied++;
+  state.modules.events?.committed?.(outcome.value, false);
+  return accept(undefined);
+}
+
+/** An old COMMIT arriving outside live gossip (a light node's query answer; sync later). */
+export function importCommit(state: EngineState, commit: Commit): Outcome<void> {
+  const outcome = verifyCommit(commit, commitContext(state));
+  if (outcome.kind !== 'accept') return outcome;
+  if (state.modules.ledger.append(outcome.value)) state.modules.events?.committed?.(outcome.value, false);
+  return accept(undefined);
+}
+
+// ---- Proposals made here -----------------------------------------------------------------------------------
+
+/**
+ * Proposes a trust update: signs it, votes on it if this node is a validator, and gossips it. Range checks
+ * are the validators' job (so they can be tested end to end); the HTTP API checks input before calling.
+ */
+export function propose(
+  state: EngineState,
+  input: ProposalInput,
+  overrides: { timestamp?: string } = {},
+): ProposalRecord {
+  const now = nowOf(state);
+  const { ledger } = state.modules;
+  const lifts =
+    input.event === 'REINSTATEMENT'
+      ? (input.lifts ?? ledger.openRevocations(input.agentId, input.principalId))
+      : input.lifts;
+  const update = signMessage<TrustUpdate>(state.signer, state.networkId, {
+    ...envelope(state, 'TRUST_UPDATE'),
+    ...(overrides.timestamp === undefined ? {} : { timestamp: overrides.timestamp }),
+    payload: {
+      agentId: input.agentId,
+      principalId: input.principalId,
+      trustScore: input.trustScore,
+      event: input.event,
+      ...(lifts === undefined || lifts.length === 0 ? {} : { lifts }),
+    },
+  } as UnsignedMessage<TrustUpdate>);
+  const digest = state.verifier.verify(update);
+  if (digest.kind !== 'accept') throw new Error('own signature does not verify');
+  const { params } = state.options.network;
+  const record = state.proposals.open(
+    update,
+    digest.value,
+    now,
+    params.proposalTimeoutMs,
+    state.registry.totalActiveStake(),
+  );
+  state.modules.proposals.saveProposal(record);
+  markSeen(state, update);
+  state.modules.output.broadcast(update);
+  if (votesHere(state)) {
+    const problem = isFresh(update, now, params.clockSkewMs)
+      ? judgeUpdate(update, state.registry)
+      : 'TM_ERR_TIMESTAMP_SKEW';
+    castVote(state, update, digest.value, problem, null);
+  } else {
+    settleIfDecided(state, update.id);
+  }
+  return state.proposals.get(update.id)?.record ?? state.modules.proposals.loadProposal(update.id) ?? record;
+}
