@@ -1,6 +1,7 @@
 // `trust-mesh devnet`: several real nodes on loopback with a live status line each, or a scripted scenario.
 // `--scenario smoke --json` prints one JSON report and exits 0 when the mesh converged, 1 (with why) when not.
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { TrustMeshError } from '../core/errors.js';
 import { Devnet, type DevnetApi } from '../devnet/devnet.js';
 import { runSmoke } from '../devnet/smoke.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
@@ -29,15 +30,20 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
     .command('devnet')
     .description('run a local mesh of real nodes on 127.0.0.1 (temporary data, removed on exit)')
     .option('-n, --nodes <count>', 'number of nodes (1-64)', integer(1, 64), 5)
-    .option('--scenario <name>', 'run a scenario and exit instead of staying up (smoke)')
+    .addOption(
+      new Option('--scenario <name>', 'run a scenario and exit instead of staying up').choices(['smoke']),
+    )
     .option('--json', 'print the scenario report as JSON only')
     .option('--timeout <seconds>', 'scenario time limit', integer(1, 3600), 60)
     .option('--dir <dir>', 'keep node data in this folder instead of a temporary one')
     .option('--keep', 'do not delete the temporary folder on exit')
     .option('--log-level <level>', `node logs to stderr (${LOG_LEVELS.join(', ')})`, 'silent')
     .action(async (flags: DevnetFlags) => {
-      if (flags.scenario !== undefined && flags.scenario !== 'smoke') {
-        throw new InvalidArgumentError(`unknown scenario "${flags.scenario}" (available: smoke)`);
+      if (flags.json && flags.scenario === undefined) {
+        throw new TrustMeshError(
+          'TM_ERR_CONFIG_INVALID',
+          '--json prints a scenario report: add --scenario smoke',
+        );
       }
       const logger = createLogger({ level: flags.logLevel, fd: 2, pretty: false });
       const devnet = await Devnet.start({
@@ -56,6 +62,8 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
         }
       } finally {
         await devnet.stop();
+        if (flags.scenario === undefined)
+          context.out(`devnet stopped${devnet.kept ? `; data kept in ${devnet.dir}` : ''}`);
       }
     });
 }
@@ -108,8 +116,8 @@ function printApiHelp(api: DevnetApi, context: CliContext): void {
   );
   context.out('  or with the CLI:');
   context.out(`    export TRUST_MESH_API=${api.url} TRUST_MESH_TOKEN=${api.token}`);
-  context.out('    trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
-  context.out('    trust-mesh get --agent cursor-agent --principal user-123');
+  context.out('    npx trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
+  context.out('    npx trust-mesh get --agent cursor-agent --principal user-123');
 }
 
 async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
@@ -127,11 +135,15 @@ async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
   context.out('Press Ctrl-C to stop.');
   const tty = process.stdout.isTTY === true;
   let printed = 0;
+  let previous = '';
   const render = () => {
     const lines = devnet.members.map((member) => {
       const status = member.node.status();
       return `  ${member.name}  peers ${status.peers}  ledger ${String(status.ledgerEntries).padStart(5)}  pending ${status.pendingProposals}  state ${member.node.stateHash().slice(0, 12)}`;
     });
+    // In a log file, a status block is written only when something changed.
+    if (!tty && lines.join('\n') === previous) return;
+    previous = lines.join('\n');
     if (tty && printed > 0) process.stdout.write(`\x1b[${printed}A`);
     for (const line of lines) process.stdout.write(tty ? `\x1b[2K${line}\n` : `${line}\n`);
     printed = lines.length;

@@ -1,5 +1,4 @@
 // `trust-mesh init`: creates the node key (mode 0600) and a config.json holding the flags given.
-import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getDotted, loadConfig, readConfigFile, setDotted, writeConfigFile } from '../config/load.js';
 import { BUILTIN_NETWORKS, readNetworkFile, resolveNetworkPath } from '../config/network-file.js';
@@ -21,7 +20,6 @@ export function registerInitCommand(program: Command, context: CliContext): void
   addSettingOptions(command);
   command.action(async (options: { force?: boolean }) => {
     const dataDir = dataDirOf(command, context.env);
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const flags = givenFlags(command);
     // Keep what an earlier init wrote, overlay the new flags, and check the result before touching anything.
     const file = options.force ? {} : readConfigFile(dataDir);

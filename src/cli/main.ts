@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   start: () => import('./start-command.js').then((m) => m.registerStartCommand),
   'rotate-key': () => import('./rotate-key-command.js').then((m) => m.registerRotateKeyCommand),
   network: () => import('./network-command.js').then((m) => m.registerNetworkCommand),
+  config: () => import('./config-command.js').then((m) => m.registerConfigCommand),
   devnet: () => import('./devnet-command.js').then((m) => m.registerDevnetCommand),
   token: () => import('./token-command.js').then((m) => m.registerTokenCommand),
   submit: () => import('./client-commands.js').then((m) => m.registerClientCommands),
@@ -33,7 +34,7 @@ export async function buildProgram(context: CliContext, argv: readonly string[])
   const program = new Command('trust-mesh')
     .description('A decentralized mesh for signed trust signals about AI agents.')
     .version(VERSION)
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.out(text.trimEnd()),

@@ -5,6 +5,7 @@ import { type Config, resolveSettingPath } from '../config/load.js';
 import { readNetworkFile, resolveNetworkPath } from '../config/network-file.js';
 import type { SettingKey } from '../config/settings.js';
 import type { Logger } from '../log.js';
+import { listenError } from '../net/transport/server.js';
 import { loadKey } from '../node/key-file.js';
 import { TrustMeshNode } from '../node/node.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
@@ -66,10 +67,22 @@ export async function runNode(
   let metrics: MetricsServer | null = null;
   try {
     if (config.metrics.port !== 0) {
-      metrics = await serveMetrics(node.metrics.registry, config.metrics.host, config.metrics.port);
-      logger.info({ url: `http://${config.metrics.host}:${metrics.port}/metrics` }, 'metrics served');
+      const served = await serveMetrics(
+        node.metrics.registry,
+        config.metrics.host,
+        config.metrics.port,
+      ).catch((error: Error) => Promise.reject(listenError(error, config.metrics.host, config.metrics.port)));
+      metrics = served;
+      logger.info({ url: `http://${config.metrics.host}:${served.port}/metrics` }, 'metrics served');
     }
-    if (config.type === 'bridge' && bridgeApi) services.push(await bridgeApi(node, config, logger));
+    if (config.type === 'bridge' && bridgeApi) {
+      services.push(
+        await bridgeApi(node, config, logger).catch((error: Error) =>
+          Promise.reject(listenError(error, config.api.host, config.api.port)),
+        ),
+      );
+    }
+    warnAboutSetup(node, config, logger);
   } catch (error) {
     await Promise.all(services.map((service) => service.close()));
     await metrics?.close();
@@ -86,4 +99,22 @@ export async function runNode(
       await node.stop();
     },
   };
+}
+
+/** Mistakes that leave a node running but useless, said once at start-up rather than discovered later. */
+function warnAboutSetup(node: TrustMeshNode, config: Config, logger: Logger): void {
+  const stake = node.engine.registry.stakeOf(node.nodeId);
+  if (stake > 0 && !node.engine.votes) {
+    logger.warn(
+      { stake, type: config.type },
+      'this node holds stake but does not vote: its stake still counts in the total, so fewer updates can reach a majority (start with --validator, or give the stake to a voting node)',
+    );
+  }
+  const member = node.engine.registry.isMember(node.nodeId);
+  if (!member) {
+    logger.warn(
+      { nodeId: node.nodeId, network: node.network.networkId },
+      'this node is not a member of its network file: its proposals and revocations are ignored by others (add its public key to the network file)',
+    );
+  }
 }

@@ -109,7 +109,8 @@ export class Devnet {
     readonly networkPath: string,
     readonly members: DevnetMember[],
     readonly edges: Array<[number, number]>,
-    private readonly keep: boolean,
+    /** Whether stop() leaves the data folder in place. */
+    readonly kept: boolean,
     readonly api: DevnetApi | null,
   ) {}
 
@@ -216,6 +217,6 @@ export class Devnet {
   async stop(): Promise<void> {
     await this.api?.server.close();
     await Promise.all(this.nodes.map((node) => node.stop()));
-    if (!this.keep) rmSync(this.dir, { recursive: true, force: true });
+    if (!this.kept) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -85,6 +85,8 @@ const systemClock: Clock = { now: () => Date.now() };
 /** How long a settled proposal's status stays answerable (GET /v1/updates/:id); its commit stays forever. */
 export const PROPOSAL_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** A node alone for this long (and every such period after) logs a warning. */
+const ALONE_WARN_AFTER_MS = 30_000;
 /** Time budget of one inbound turn; bounds how long a critical frame can wait behind normal work. */
 const TURN_MS = 2;
 /** Read backpressure: a peer's socket is paused while this many messages, or bytes, of it wait to be handled. */
@@ -116,7 +118,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   private readonly waiters = new Map<string, Array<(record: ProposalRecord) => void>>();
   /** Only light nodes ask others for records they do not hold. */
   private readonly lightLookup: LightLookup | null;
-  private readonly unlock: () => void;
   readonly startedAt: number;
 
   private constructor(
@@ -124,25 +125,19 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     modules: NodeModules,
     readonly endpoint: string,
     readonly port: number,
+    private readonly unlock: () => void,
   ) {
     super();
     this.type = options.type ?? 'full';
     this.network = options.network;
     this.clock = modules.clock ?? systemClock;
     this.startedAt = this.clock.now();
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    this.unlock = lockDataDir(options.dataDir);
-    try {
-      this.store = SqliteStore.open(join(options.dataDir, 'trust-mesh.db'), {
-        crypto: sodiumCrypto,
-        synchronous: options.storageSync ?? 'full',
-        ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
-      });
-      this.keyPair = this.finishKeyRotation(options.key);
-    } catch (error) {
-      this.unlock();
-      throw error;
-    }
+    this.store = SqliteStore.open(join(options.dataDir, 'trust-mesh.db'), {
+      crypto: sodiumCrypto,
+      synchronous: options.storageSync ?? 'full',
+      ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
+    });
+    this.keyPair = this.finishKeyRotation(options.key);
     this.signer = createSigner(this.keyPair);
     this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
     const random = modules.random ?? Math.random;
@@ -261,25 +256,35 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     const host = options.host ?? '127.0.0.1';
     let node: TrustMeshNode | null = null;
     const pending: Array<[WebSocket, IncomingMessage]> = [];
-    const listener = await listen(
-      {
-        host,
-        port: options.port ?? 8080,
-        maxFrameBytes: options.network.params.maxFrameBytes,
-        tls: options.tls,
-      },
-      (socket, request) => {
-        if (node === null) pending.push([socket, request]);
-        else node.accept(socket, request);
-      },
-    );
+    // The data directory first: a second copy of a running node must be told so, not that its port is taken.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const unlock = lockDataDir(options.dataDir);
+    let listener: MeshListener;
+    try {
+      listener = await listen(
+        {
+          host,
+          port: options.port ?? 8080,
+          maxFrameBytes: options.network.params.maxFrameBytes,
+          tls: options.tls,
+        },
+        (socket, request) => {
+          if (node === null) pending.push([socket, request]);
+          else node.accept(socket, request);
+        },
+      );
+    } catch (error) {
+      unlock();
+      throw error;
+    }
     const advertised = options.advertiseHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
     const scheme = options.tls ? 'wss' : 'ws';
     const endpoint = `${scheme}://${advertised.includes(':') ? `[${advertised}]` : advertised}:${listener.port}${MESH_PATH}`;
     try {
-      node = new TrustMeshNode(options, modules, endpoint, listener.port);
+      node = new TrustMeshNode(options, modules, endpoint, listener.port, unlock);
     } catch (error) {
       await listener.close();
+      unlock();
       throw error;
     }
     node.listener = listener;
@@ -378,9 +383,28 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
 
   private lastPrune = Number.NEGATIVE_INFINITY;
 
+  private lonelySince: number | null = null;
+
+  /** Says so when a node has had no peer for a while: nothing it proposes can reach anyone. */
+  private warnIfAlone(now: number): void {
+    if (this.peers.connectedIds().length > 0) {
+      this.lonelySince = null;
+      return;
+    }
+    this.lonelySince ??= now;
+    if (now - this.lonelySince >= ALONE_WARN_AFTER_MS) {
+      this.lonelySince = now;
+      this.logger.warn(
+        { dialling: this.peers.targetList().map((target) => target.url) },
+        'no peer connected: check --peer, the network file endpoints, and that they are reachable',
+      );
+    }
+  }
+
   private tick(): void {
     try {
       const now = this.clock.now();
+      this.warnIfAlone(now);
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
         this.atomically('pruning settled proposals', () =>
@@ -433,6 +457,26 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   private settled(record: ProposalRecord): void {
+    const { agentId, principalId, trustScore, event } = record.update.payload;
+    const took = (record.settledAt ?? record.createdAt) - record.createdAt;
+    if (record.state === 'committed') {
+      this.logger.info(
+        { id: record.id, agentId, principalId, trustScore, event, votes: record.votes, ms: took },
+        'update committed',
+      );
+    } else {
+      this.logger.warn(
+        {
+          id: record.id,
+          agentId,
+          principalId,
+          rejection: record.rejection,
+          reasons: record.reasons,
+          ms: took,
+        },
+        'update rejected',
+      );
+    }
     this.emit('proposal', record);
     const waiters = this.waiters.get(record.id);
     if (waiters === undefined) return;

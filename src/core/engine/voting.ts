@@ -1,7 +1,7 @@
 // Consensus in the engine: proposing, judging and voting, routing votes back, tallying, committing, expiring.
 // The pure rules live in core/consensus; this file moves messages between them and the outside world.
 import { verifyCommit, voteInWindow } from '../consensus/commit.js';
-import { isFresh, judgeUpdate } from '../consensus/judge.js';
+import { contentProblem, isFresh, judgeUpdate } from '../consensus/judge.js';
 import type { ProposalRecord } from '../consensus/proposals.js';
 import { voteMismatch, voteWeight } from '../consensus/votes.js';
 import { brokenRule } from '../critical/evidence.js';
@@ -32,8 +32,10 @@ export const votesHere = (state: EngineState): boolean =>
 // ---- Proposals from peers ----------------------------------------------------------------------------------
 
 /**
- * A TRUST_UPDATE from a peer. Validators vote on every fresh proposal by a member and relay only those they
- * accept. A stale one gets no vote at all: a replay must not earn a second signed answer.
+ * A TRUST_UPDATE from a peer. Validators vote on every fresh proposal by a member. A stale one gets no vote at
+ * all: a replay must not earn a second signed answer. Relayed: proposals this node accepts, and those whose
+ * content every validator rejects alike (a bad score) — so that all of them vote and the proposer learns at
+ * once, on a mesh of any size, that no majority will come, instead of waiting out its deadline.
  */
 export function handleProposal(state: EngineState, from: string, update: TrustUpdate): Outcome<unknown> {
   const { registry, options } = state;
@@ -47,7 +49,7 @@ export function handleProposal(state: EngineState, from: string, update: TrustUp
   if (state.routes.get(key, nowOf(state)) === undefined) state.routes.set(key, from, nowOf(state));
   const problem = judgeUpdate(update, registry);
   if (votesHere(state)) castVote(state, update, verified.value, problem, from);
-  return problem === null ? accept(undefined) : ignore(problem);
+  return problem === null || contentProblem(update) !== null ? accept(undefined) : ignore(problem);
 }
 
 function castVote(

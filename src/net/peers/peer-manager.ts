@@ -86,6 +86,8 @@ export interface PeerManagerModules {
   readonly onFrameRefused?: (session: PeerSession, failure: Failure) => void;
 }
 
+const DIAL_WARN_EVERY_MS = 60_000;
+
 /** Close codes that say the endpoint will never be a useful peer, so retrying fast is pointless. */
 const SLOW_RETRY: ReadonlySet<ErrorCode | null> = new Set<ErrorCode | null>([
   'TM_ERR_NETWORK_MISMATCH',
@@ -172,7 +174,15 @@ export class PeerManager implements EngineOutput {
     this.dialling.add(socket);
     socket.on('error', (error) => {
       target.lastError = error.message;
-      this.modules.logger.debug({ url: target.url, err: error.message }, 'dial failed');
+      // Once a minute per endpoint at warn (an operator must see a peer they configured is unreachable),
+      // every other attempt at debug.
+      const now = this.modules.clock.now();
+      const loud = now - (target.warnedAt ?? Number.NEGATIVE_INFINITY) >= DIAL_WARN_EVERY_MS;
+      if (loud) target.warnedAt = now;
+      this.modules.logger[loud ? 'warn' : 'debug'](
+        { url: target.url, err: error.message },
+        'cannot reach peer; retrying with backoff (is it running, and is the scheme ws:// or wss:// as it serves?)',
+      );
     });
     socket.once('open', () => {
       this.dialling.delete(socket);

@@ -14,6 +14,8 @@ export interface DialTarget {
   /** Set when the endpoint turned out to be this node itself: never dial it again. */
   retired: boolean;
   lastError?: ErrorCode | string;
+  /** When a failure to reach it was last logged at warn level. */
+  warnedAt?: number;
 }
 
 export interface BackoffOptions {

@@ -4,8 +4,25 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { TrustMeshError } from '../../core/errors.js';
 
 export const MESH_PATH = '/mesh';
+
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the port is in use',
+  EADDRNOTAVAIL: 'the address is not one of this machine',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
+/** A listen failure the operator can fix, as a configuration error naming the address; others pass through. */
+export function listenError(error: Error & { code?: string }, host: string, port: number): Error {
+  const why = error.code === undefined ? undefined : LISTEN_FAILURES[error.code];
+  if (why === undefined) return error;
+  return new TrustMeshError(
+    'TM_ERR_CONFIG_INVALID',
+    `cannot listen on ${host}:${port}: ${why} (${error.code})`,
+  );
+}
 
 export interface ListenOptions {
   readonly host: string;
@@ -42,9 +59,9 @@ export async function listen(
   });
   wss.on('connection', onSocket);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error, options.host, options.port)));
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
