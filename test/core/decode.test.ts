@@ -26,6 +26,14 @@ describe('frame decoding', () => {
     assert.equal(codeOf(wide), 'reject:TM_ERR_FRAME_TOO_LARGE');
   });
 
+  test('crafted values in place of strings never throw', () => {
+    // String() of an object whose toString is not callable throws; a frame must never be able to do that.
+    assert.equal(codeOf('{"type":"PING","version":{"toString":1}}'), 'ignore:TM_ERR_VERSION_UNSUPPORTED');
+    assert.equal(codeOf('{"type":"PING","version":["1.0"]}'), 'ignore:TM_ERR_VERSION_UNSUPPORTED');
+    assert.equal(codeOf('{"type":{"toString":1}}'), 'reject:TM_ERR_FRAME_NOT_OBJECT');
+    assert.equal(codeOf('{"type":"__proto__"}'), 'ignore:TM_ERR_UNKNOWN_TYPE');
+  });
+
   test('unknown types and versions are ignored, not fatal', () => {
     assert.equal(codeOf('{"type":"FROM_THE_FUTURE","version":"1.0"}'), 'ignore:TM_ERR_UNKNOWN_TYPE');
     assert.equal(

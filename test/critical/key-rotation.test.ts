@@ -80,4 +80,29 @@ describe('key rotation', () => {
     c = await mesh.start(loadKey(cDir), { dataDir: cDir });
     assert.equal(c.nodeId, newId);
   });
+
+  test('a retired key cannot sneak in a back-dated commit', async () => {
+    // A (60) rotates; B (40) runs; the thief holds A's retired key and back-dates everything before the rotation.
+    mesh = new TestMesh(testNetwork([60, 40, 0]));
+    const a = await mesh.start(testKeyPair(0));
+    const b = await mesh.start(testKeyPair(1));
+    await mesh.link(a, b);
+    const rotation = a.rotateKey(generateKeyPair());
+    await waitFor(() => b.engine.registry.rotationOf(rotation.origin) !== undefined, 5_000, 'rotation at b');
+    const drops: ErrorCode[] = [];
+    b.on('dropped', (_peer, _type, _kind, code) => drops.push(code));
+    const dayAgo = new ManualClock(Date.now() - 24 * 3_600_000);
+    const thief = new EntryMaker({ network: mesh.network, clock: dayAgo });
+    const forged = thief.commit(
+      { agentId: 'victim', principalId: 'p' },
+      { origin: 0, voters: [0], trustScore: 0 },
+    );
+    const courier = await RawPeer.connect(b.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
+    await courier.handshake();
+    await waitFor(() => b.peers.isConnected(testSigner(2).nodeId), 2_000, 'courier connected');
+    courier.sendJson(forged);
+    await waitFor(() => drops.length > 0, 2_000, 'refusal');
+    assert.ok(['TM_ERR_TIMESTAMP_SKEW', 'TM_ERR_KEY_ROTATED'].includes(drops[0]!), drops[0]);
+    assert.equal(b.record('victim', 'p'), null);
+  });
 });

@@ -85,4 +85,25 @@ describe('revocations propagate immediately, without votes', () => {
       ['REGISTRATION', 'REVOCATION', 'SCORE_UPDATE', 'REINSTATEMENT'],
     );
   });
+
+  test('a REINSTATEMENT lifts the revocations its proposer knew of, not one issued elsewhere meanwhile', async () => {
+    // a alone holds the stake; b is a member without stake. They are linked only after both revoked.
+    mesh = new TestMesh(testNetwork([100, 0]));
+    const a = await mesh.start(testKeyPair(0));
+    const b = await mesh.start(testKeyPair(1));
+    await a.whenSettled(
+      a.submit({ agentId: 'x', principalId: 'p', trustScore: 700, event: 'REGISTRATION' }).id,
+    );
+    const known = a.revoke({ agentId: 'x', principalId: 'p', reason: 'first' });
+    b.revoke({ agentId: 'x', principalId: 'p', reason: 'second' });
+    await mesh.link(a, b);
+    const reinstated = await a.whenSettled(
+      a.submit({ agentId: 'x', principalId: 'p', trustScore: 650, event: 'REINSTATEMENT' }).id,
+    );
+    assert.equal(reinstated.state, 'committed');
+    assert.deepEqual(reinstated.update.payload.lifts, [`REVOCATION:${known.origin}:${known.id}`]);
+    await waitFor(() => b.record('x', 'p')?.trustScore === 650, 5_000, 'reinstatement at b');
+    assert.equal(a.record('x', 'p')?.revoked, false);
+    assert.equal(b.record('x', 'p')?.revoked, true, "b's own revocation was not named, so it stands");
+  });
 });

@@ -107,4 +107,30 @@ describe('light nodes', () => {
     await mesh.link(light, b);
     await waitFor(() => light.record('x', 'p')?.trustScore === 999, 5_000, 'refresh after reconnecting');
   });
+
+  test('a full node that leaves out a revocation is outvoted by a second full node: the light node merges both', async () => {
+    mesh = new TestMesh(testNetwork([100, 0, 0]));
+    const full = await mesh.start(testKeyPair(0));
+    await full.whenSettled(
+      full.submit({ agentId: 'a', principalId: 'p', trustScore: 640, event: 'REGISTRATION' }).id,
+    );
+    full.revoke({ agentId: 'a', principalId: 'p', reason: 'compromised' });
+    const light = await mesh.start(testKeyPair(1), { type: 'light' });
+    // The liar serves only the genuine commit: every signature in its answer holds; it just omits the revocation.
+    const liar = await RawPeer.connect(light.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
+    await liar.handshake();
+    await waitFor(() => light.peers.isConnected(liar.signer.nodeId), 2_000, 'liar connected');
+    liar.socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as Query;
+      if (message.type !== 'QUERY') return;
+      const entries = full.store
+        .entriesFor('a', 'p', undefined, 10)
+        .entries.filter((entry) => entry.type === 'COMMIT');
+      liar.sendJson({ type: 'QUERY_RESULT', version: '1.0', id: message.id, entries } satisfies QueryResult);
+    });
+    await mesh.link(light, full);
+    const record = await light.lookupRecord('a', 'p');
+    assert.equal(record?.revoked, true, 'the honest full node’s revocation is in the merged answer');
+    assert.deepEqual(record, full.record('a', 'p'));
+  });
 });
