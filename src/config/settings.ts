@@ -31,10 +31,10 @@ export const SETTINGS = {
   },
   host: {
     type: { kind: 'string' },
-    default: '0.0.0.0',
+    default: '127.0.0.1',
     env: 'TRUST_MESH_HOST',
     flag: 'host',
-    help: 'address the mesh listener binds',
+    help: 'address the mesh listener binds (0.0.0.0 for every interface: then set advertiseHost)',
   },
   port: {
     type: port,

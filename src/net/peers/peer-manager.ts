@@ -86,6 +86,7 @@ export interface PeerManagerModules {
   readonly onFrameRefused?: (session: PeerSession, failure: Failure) => void;
 }
 
+const DIAL_WARN_AFTER_MS = 10_000;
 const DIAL_WARN_EVERY_MS = 60_000;
 
 /** Close codes that say the endpoint will never be a useful peer, so retrying fast is pointless. */
@@ -174,10 +175,13 @@ export class PeerManager implements EngineOutput {
     this.dialling.add(socket);
     socket.on('error', (error) => {
       target.lastError = error.message;
-      // Once a minute per endpoint at warn (an operator must see a peer they configured is unreachable),
-      // every other attempt at debug.
+      // At warn once it has failed for a while (peers starting together miss each other briefly), then once a
+      // minute per endpoint: an operator must see that a peer they configured is unreachable.
       const now = this.modules.clock.now();
-      const loud = now - (target.warnedAt ?? Number.NEGATIVE_INFINITY) >= DIAL_WARN_EVERY_MS;
+      target.failingSince ??= now;
+      const loud =
+        now - target.failingSince >= DIAL_WARN_AFTER_MS &&
+        now - (target.warnedAt ?? Number.NEGATIVE_INFINITY) >= DIAL_WARN_EVERY_MS;
       if (loud) target.warnedAt = now;
       this.modules.logger[loud ? 'warn' : 'debug'](
         { url: target.url, err: error.message },
@@ -388,7 +392,10 @@ export class PeerManager implements EngineOutput {
     session.handshakeTimer = null;
     // The handshake proved which node this endpoint is, even if this connection loses to a duplicate below:
     // its dialler must then wait while that node is connected the other way, not dial it again and again.
-    if (session.dialTarget) session.dialTarget.nodeId = peer.nodeId;
+    if (session.dialTarget) {
+      session.dialTarget.nodeId = peer.nodeId;
+      session.dialTarget.failingSince = undefined;
+    }
     const existing = this.byNode.get(peer.nodeId);
     if (existing !== undefined && existing !== session) {
       const keep = this.preferred(existing, session);

@@ -14,8 +14,9 @@ export interface DialTarget {
   /** Set when the endpoint turned out to be this node itself: never dial it again. */
   retired: boolean;
   lastError?: ErrorCode | string;
-  /** When a failure to reach it was last logged at warn level. */
+  /** When a failure to reach it was last logged at warn level, and since when it has been failing. */
   warnedAt?: number;
+  failingSince?: number | undefined;
 }
 
 export interface BackoffOptions {
