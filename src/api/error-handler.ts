@@ -1,5 +1,6 @@
 // Turns anything a route or fastify throws into the API's one error shape, `{ code, message, field? }`, with the
-// status from ERROR_CODES. Validation failures name the field; unexpected errors are logged and never leak detail.
+// status from ERROR_CODES. Validation failures name the field; any 5xx but 503 becomes a bare TM_ERR_INTERNAL.
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, isTrustMeshError } from '../core/errors.js';
 import type { ApiErrorBody } from './schemas.js';
@@ -93,11 +94,25 @@ export function toFailure(error: unknown): ApiFailure | null {
   return null;
 }
 
+/**
+ * A 503 (node stopping, no full node to ask) is the caller's to retry and keeps its code. Any other 5xx — a storage
+ * failure, a bug — answers TM_ERR_INTERNAL with a generic message and a fresh request id; what went wrong goes to
+ * the log under that id, never to the caller (an SQLite message names files and tables).
+ */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   let failure = toFailure(error);
-  if (failure === null || failure.status >= 500) {
-    request.log.error({ err: error, url: request.url, method: request.method }, 'bridge API request failed');
-    failure ??= ApiFailure.of('TM_ERR_INTERNAL');
+  const where = { url: request.url, method: request.method };
+  if (failure?.status === 503) {
+    request.log.warn({ ...where, code: failure.body.code }, 'bridge API request refused: unavailable');
+  } else if (failure === null || failure.status >= 500) {
+    const requestId = randomUUID();
+    request.log.error({ ...where, err: error, requestId }, 'bridge API request failed');
+    failure = new ApiFailure(500, {
+      code: 'TM_ERR_INTERNAL',
+      message: `internal error; the bridge's log has the details under request id ${requestId}`,
+      requestId,
+    });
+    reply.header('x-request-id', requestId);
   }
   if (failure.status === 401) reply.header('www-authenticate', 'Bearer realm="trust-mesh"');
   reply.code(failure.status).send(failure.body);

@@ -87,6 +87,9 @@ export const ApiErrorBody = Type.Object(
     code: Type.String({ description: 'stable TM_ERR_* code: branch on this, not on the message' }),
     message: Type.String(),
     field: Type.Optional(Type.String({ description: 'the request field at fault, when there is one' })),
+    requestId: Type.Optional(
+      Type.String({ description: "on a 500: the id under which the bridge's log holds the details" }),
+    ),
   },
   { description: 'every error answer' },
 );

@@ -129,17 +129,21 @@ export async function startBridgeApi(
   await app.register(swagger, {
     ...DOCUMENT,
     // Security and the gate's answers follow from each route's `access`, so routes cannot forget them.
+    // Every route may also answer 429 (the rate limit), 500 (TM_ERR_INTERNAL) and 503 (the node is stopping).
     transform: ({ schema, url, route }) => {
       const access = route.config?.access ?? 'public';
-      if (access === 'public') return { schema, url };
+      const always = { 429: ApiErrorBody, 500: ApiErrorBody, 503: ApiErrorBody };
+      if (access === 'public')
+        return { url, schema: { ...schema, response: { ...(schema?.response as object), ...always } } };
       const optional = access === 'read' && publicReads;
       const gate = access === 'write' || !publicReads ? { 401: ApiErrorBody, 403: ApiErrorBody } : {};
+      const security: Array<Record<string, string[]>> = optional ? [{ bearer: [] }, {}] : [{ bearer: [] }];
       return {
         url,
         schema: {
           ...schema,
-          security: optional ? [{ bearer: [] }, {}] : [{ bearer: [] }],
-          response: { ...(schema?.response as object), ...gate, 429: ApiErrorBody },
+          security,
+          response: { ...(schema?.response as object), ...gate, ...always },
         },
       };
     },

@@ -59,6 +59,8 @@ export class TrustMeshApiError extends Error {
     message: string,
     readonly status: number,
     readonly field?: string,
+    /** On a 500: the id under which the bridge logged what went wrong. */
+    readonly requestId?: string,
   ) {
     super(`${code}: ${message}`);
     this.name = 'TrustMeshApiError';
@@ -89,7 +91,7 @@ async function errorOf(response: Response): Promise<TrustMeshApiError> {
   try {
     const body = JSON.parse(text) as Partial<ApiErrorBody>;
     if (typeof body.code === 'string' && typeof body.message === 'string')
-      return new TrustMeshApiError(body.code, body.message, response.status, body.field);
+      return new TrustMeshApiError(body.code, body.message, response.status, body.field, body.requestId);
   } catch {
     // Not our JSON: a proxy or another server answered; describe it by status.
   }

@@ -56,7 +56,7 @@ describe('bridge API OpenAPI document', () => {
     ]);
   });
 
-  test('names the bearer scheme on protected routes only, with their 401/403/429 answers', () => {
+  test('names the bearer scheme on protected routes only, with their 401/403 answers; 429/500/503 everywhere', () => {
     const events = document.paths['/v1/events']!.post!;
     assert.deepEqual(events.security, [{ bearer: [] }]);
     for (const status of ['202', '400', '401', '403', '413', '429'])
@@ -68,6 +68,11 @@ describe('bridge API OpenAPI document', () => {
       'trustScore',
     ]);
     assert.equal(document.paths['/healthz']!.get!.security, undefined);
+    // What the gate and the error handler may answer on any route, public ones included.
+    for (const [path, methods] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(methods))
+        for (const status of ['429', '500', '503'])
+          assert.ok(operation.responses[status], `${method.toUpperCase()} ${path} ${status}`);
     assert.ok(document.paths['/v1/stream']!.get!.responses['200']!.content?.['text/event-stream']);
   });
 });
