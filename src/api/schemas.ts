@@ -95,11 +95,26 @@ export const ApiErrorBody = Type.Object(
 );
 export type ApiErrorBody = Static<typeof ApiErrorBody>;
 
-export const SubmitResult = Type.Object({
-  id: MessageId,
-  status: Type.Literal('pending'),
-  links: Links,
-});
+const UpdateState = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('committed'),
+  Type.Literal('rejected'),
+]);
+const Rejection = Type.String({ description: 'TM_ERR_PROPOSAL_REJECTED or TM_ERR_PROPOSAL_EXPIRED' });
+
+export const SubmitResult = Type.Object(
+  {
+    id: MessageId,
+    status: UpdateState,
+    rejection: Type.Optional(Rejection),
+    links: Links,
+  },
+  {
+    description:
+      'the update as it stands once this bridge has proposed it and cast its own vote: usually pending; ' +
+      'committed at once when that vote alone is a quorum, rejected at once when it cannot pass',
+  },
+);
 export type SubmitResult = Static<typeof SubmitResult>;
 
 const NodeSignature = Type.Object({ nodeId: NodeId, signature: Signature });
@@ -107,7 +122,7 @@ const NodeSignature = Type.Object({ nodeId: NodeId, signature: Signature });
 export const UpdateStatus = Type.Object(
   {
     id: MessageId,
-    status: Type.Union([Type.Literal('pending'), Type.Literal('committed'), Type.Literal('rejected')]),
+    status: UpdateState,
     agentId: SubjectId,
     principalId: SubjectId,
     trustScore: Type.Number(),
@@ -126,9 +141,7 @@ export const UpdateStatus = Type.Object(
     reasons: Type.Record(Type.String(), Type.Integer(), {
       description: 'reject reason codes, with how many validators gave each',
     }),
-    rejection: Type.Optional(
-      Type.String({ description: 'TM_ERR_PROPOSAL_REJECTED or TM_ERR_PROPOSAL_EXPIRED' }),
-    ),
+    rejection: Type.Optional(Rejection),
     commitId: Type.Optional(MessageId),
     signatures: Type.Optional(
       Type.Array(NodeSignature, { description: "the origin's signature, then each accepting validator's" }),

@@ -58,18 +58,22 @@ export function registerUpdateRoutes(app: FastifyInstance, node: TrustMeshNode):
         summary: 'Submit a verification event',
         description:
           'Proposes a signed trust update to the mesh. It commits once validators holding more than half of the ' +
-          'active stake accept it; poll the `self` link (or watch /v1/stream) to see it settle.',
+          'active stake accept it; poll the `self` link (or watch /v1/stream) to see it settle. The answer is ' +
+          "202 with the update's state right after this bridge's own vote: usually pending, but committed when " +
+          'that vote alone is a quorum, or rejected when it can never pass.',
         body: EventInput,
         response: { 202: SubmitResult, ...errorResponses(400, 413, 503) },
       },
     },
     async (request, reply) => {
+      // A one-validator network commits inside submit(); one without stake rejects there: say so.
       const record = node.submit(request.body);
       const self = paths.update(record.id);
       reply.code(202).header('location', self);
       return {
         id: record.id,
-        status: 'pending' as const,
+        status: record.state,
+        ...(record.rejection === undefined ? {} : { rejection: record.rejection }),
         links: { self, record: paths.record(request.body.agentId, request.body.principalId) },
       };
     },

@@ -1,0 +1,48 @@
+// POST /v1/events answers with the update's real state: committed or rejected at once where the bridge's own
+// vote (or the lack of any stake) decides it inside submit, pending otherwise.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { TrustMeshClient } from '../../src/client/client.js';
+import { testNetwork } from '../support/fixtures.js';
+import { ApiMesh, writer } from './support.js';
+
+const event = () =>
+  ({ agentId: 'agent-1', principalId: 'principal-1', trustScore: 750, event: 'SCORE_UPDATE' }) as const;
+
+describe('POST /v1/events: the state the update is in when the answer leaves', () => {
+  const meshes: ApiMesh[] = [];
+  after(() => Promise.all(meshes.map((mesh) => mesh.cleanup())));
+
+  /** A bridge (node 0, voting) on its own network; node 0's stake is stakes[0]. */
+  async function clientOn(stakes: number[], validator = true): Promise<TrustMeshClient> {
+    const mesh = new ApiMesh(testNetwork(stakes));
+    meshes.push(mesh);
+    const { api } = await mesh.bridge(0, {}, { validator });
+    return new TrustMeshClient({ baseUrl: api.url, token: writer.token });
+  }
+
+  test('committed when the bridge is the only validator: its own vote is the quorum', async () => {
+    const client = await clientOn([100]);
+    const submitted = await client.submitEvent(event());
+    assert.equal(submitted.status, 'committed');
+    assert.equal(submitted.rejection, undefined);
+    assert.equal((await client.update(submitted.id))?.status, 'committed');
+  });
+
+  test('rejected when no stake can ever accept it, with the reason', async () => {
+    // A network without stake, and a bridge that does not vote: the engine settles the proposal inside submit.
+    const client = await clientOn([0], false);
+    const submitted = await client.submitEvent(event());
+    const status = await client.update(submitted.id);
+    assert.equal(status?.status, 'rejected', 'the node itself settled it at once');
+    assert.equal(submitted.status, 'rejected');
+    assert.equal(submitted.rejection, status?.rejection);
+  });
+
+  test('pending while other validators have yet to vote', async () => {
+    const client = await clientOn([100, 100, 100]);
+    const submitted = await client.submitEvent(event());
+    assert.equal(submitted.status, 'pending');
+    assert.equal(submitted.links.self, `/v1/updates/${submitted.id}`);
+  });
+});
