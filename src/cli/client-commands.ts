@@ -73,7 +73,11 @@ export function registerClientCommands(program: Command, context: CliContext): v
       .addOption(
         new Option('--event <event>', 'what happened').choices(TRUST_EVENTS).default('VERIFICATION_SUCCESS'),
       )
-      .option('--wait', 'wait until the update is committed or rejected (exit 1 when rejected)')
+      .option(
+        '--wait',
+        'wait until the update is committed or rejected (exit 1 when rejected, or with TM_ERR_CLIENT_TIMEOUT ' +
+          'when --wait-timeout passes first: the update may still commit)',
+      )
       .option('--wait-timeout <ms>', 'how long --wait waits', positiveInt('--wait-timeout'), 30_000),
   );
   submit.action(

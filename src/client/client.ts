@@ -52,7 +52,20 @@ export interface StreamOptions {
 /** A change from the stream: the JSON of its `data:` line plus the SSE event name. */
 export type ChangeEvent = StreamEvent & { name: string };
 
-/** An error answer from the bridge (or `TM_ERR_UNREACHABLE`, status 0, when there was no answer at all). */
+/**
+ * Codes the client makes up itself: no bridge sends them and they are not protocol codes. Their status is 0.
+ * (An error answer that is not the bridge's JSON gets `TM_ERR_HTTP_<status>`, with its HTTP status.)
+ */
+export const CLIENT_CODES = {
+  /** No answer: connection refused or reset, a DNS failure, or the per-request time limit passed. */
+  unreachable: 'TM_ERR_UNREACHABLE',
+  /** A success answer whose body is not the JSON the bridge sends (a proxy's page, say). */
+  badResponse: 'TM_ERR_BAD_RESPONSE',
+  /** waitForUpdate stopped waiting while the update was still pending: it may yet commit or be rejected. */
+  timeout: 'TM_ERR_CLIENT_TIMEOUT',
+} as const;
+
+/** An error answer from the bridge, or one of CLIENT_CODES (status 0) when there was no usable answer. */
 export class TrustMeshApiError extends Error {
   constructor(
     readonly code: string,
@@ -134,15 +147,24 @@ export class TrustMeshClient {
     return this.orNull(this.json('GET', paths.update(id)));
   }
 
-  /** Polls an update until it is committed or rejected. */
+  /**
+   * Polls an update until it is committed or rejected. Giving up is the client's doing, not the mesh's: it throws
+   * CLIENT_CODES.timeout (TM_ERR_CLIENT_TIMEOUT) while the update stays pending and may still commit.
+   */
   async waitForUpdate(id: string, options: WaitOptions = {}): Promise<UpdateStatus> {
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.update(id);
       if (status === null) throw new TrustMeshApiError('TM_ERR_NOT_FOUND', `no update ${id}`, 404);
       if (status.status !== 'pending') return status;
       if (Date.now() >= deadline)
-        throw new TrustMeshApiError('TM_ERR_PROPOSAL_EXPIRED', `update ${id} still pending`, 408);
+        throw new TrustMeshApiError(
+          CLIENT_CODES.timeout,
+          `update ${id} is still pending after ${timeoutMs} ms; it may still commit (its deadline is ` +
+            `${status.deadline}): ask for update ${id} again later`,
+          0,
+        );
       await sleep(options.intervalMs ?? 100);
     }
   }
@@ -184,8 +206,8 @@ export class TrustMeshClient {
   }
 
   /** Prometheus text exposition. */
-  async metrics(): Promise<string> {
-    return (await this.request('GET', paths.metrics)).text();
+  metrics(): Promise<string> {
+    return this.text('GET', paths.metrics);
   }
 
   /** The bridge's OpenAPI 3.1 document. */
@@ -247,13 +269,28 @@ export class TrustMeshClient {
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return (await (await this.request(method, path, body)).json()) as T;
+    const text = await this.text(method, path, body);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new TrustMeshApiError(
+        CLIENT_CODES.badResponse,
+        `${method} ${path}: the answer is not JSON: ${JSON.stringify(text.slice(0, 100))}`,
+        0,
+      );
+    }
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await this.send(method, path, body, AbortSignal.timeout(this.timeoutMs));
+  /** The body of a successful answer; the time limit covers reading it too. */
+  private async text(method: string, path: string, body?: unknown): Promise<string> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const response = await this.send(method, path, body, signal);
     if (!response.ok) throw await errorOf(response);
-    return response;
+    try {
+      return await response.text();
+    } catch (error) {
+      throw this.unreachable(method, path, signal, error);
+    }
   }
 
   private async send(
@@ -275,15 +312,20 @@ export class TrustMeshClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError')
-        throw new TrustMeshApiError(
-          'TM_ERR_UNREACHABLE',
-          `${method} ${path}: no answer in ${this.timeoutMs} ms`,
-          0,
-        );
-      if (signal.aborted) throw error;
-      const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-      throw new TrustMeshApiError('TM_ERR_UNREACHABLE', `${this.base}: ${reason}`, 0);
+      throw this.unreachable(method, path, signal, error);
     }
+  }
+
+  /** A failed exchange as TM_ERR_UNREACHABLE; the caller's own abort passes through as it is. */
+  private unreachable(method: string, path: string, signal: AbortSignal, error: unknown): unknown {
+    if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError')
+      return new TrustMeshApiError(
+        CLIENT_CODES.unreachable,
+        `${method} ${path}: no complete answer in ${this.timeoutMs} ms`,
+        0,
+      );
+    if (signal.aborted) return error;
+    const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+    return new TrustMeshApiError(CLIENT_CODES.unreachable, `${this.base}: ${reason}`, 0);
   }
 }

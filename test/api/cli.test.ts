@@ -98,6 +98,32 @@ describe('trust-mesh submit | revoke | get | status against a running bridge', {
   });
 });
 
+describe('trust-mesh submit --wait against a bridge whose updates stay pending', { timeout: 60_000 }, () => {
+  const mesh = new ApiMesh(testNetwork([100]));
+  const cli = new CliHarness();
+  after(async () => {
+    await cli.cleanup();
+    await mesh.cleanup();
+  });
+
+  test('past --wait-timeout: TM_ERR_CLIENT_TIMEOUT saying the update may still commit, exit 1', async () => {
+    // Node 0 holds all the stake but does not vote: nothing settles before the proposal's deadline.
+    const { node, api } = await mesh.bridge(0, {}, { validator: false });
+    const submit = await cli.run([
+      'submit',
+      ...['--agent', 'slow-agent', '--principal', 'p', '--score', '5'],
+      ...['--wait', '--wait-timeout', '300', '--api', api.url, '--token', writer.token],
+    ]);
+    assert.equal(submit.exit?.code, 1, submit.stderr);
+    assert.equal(submit.stdout, '');
+    assert.match(
+      submit.stderr.trim(),
+      /^trust-mesh: TM_ERR_CLIENT_TIMEOUT: update \S+ is still pending after 300 ms; it may still commit/,
+    );
+    assert.equal(node.status().pendingProposals, 1, 'the update is still pending on the mesh');
+  });
+});
+
 describe('trust-mesh token and start --type bridge', { timeout: 60_000 }, () => {
   const cli = new CliHarness();
   after(() => cli.cleanup());

@@ -1,8 +1,8 @@
-// POST /v1/events answers with the update's real state: committed or rejected at once where the bridge's own
-// vote (or the lack of any stake) decides it inside submit, pending otherwise.
+// POST /v1/events answers with the update's real state (committed or rejected at once where the bridge's own vote
+// decides it), and the client's waitForUpdate gives up with its own code, not a protocol one, when it stays pending.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { TrustMeshClient } from '../../src/client/client.js';
+import { CLIENT_CODES, TrustMeshApiError, TrustMeshClient } from '../../src/client/client.js';
 import { testNetwork } from '../support/fixtures.js';
 import { ApiMesh, writer } from './support.js';
 
@@ -44,5 +44,22 @@ describe('POST /v1/events: the state the update is in when the answer leaves', (
     const submitted = await client.submitEvent(event());
     assert.equal(submitted.status, 'pending');
     assert.equal(submitted.links.self, `/v1/updates/${submitted.id}`);
+  });
+
+  test('waitForUpdate gives up with TM_ERR_CLIENT_TIMEOUT (status 0) and says the update may still commit', async () => {
+    // Node 0 holds all the stake but does not vote, so the update stays pending until its deadline.
+    const client = await clientOn([100], false);
+    const { id, status } = await client.submitEvent(event());
+    assert.equal(status, 'pending');
+    await assert.rejects(client.waitForUpdate(id, { timeoutMs: 150, intervalMs: 20 }), (error: unknown) => {
+      assert.ok(error instanceof TrustMeshApiError);
+      assert.equal(error.code, CLIENT_CODES.timeout);
+      assert.equal(error.code, 'TM_ERR_CLIENT_TIMEOUT');
+      assert.equal(error.status, 0);
+      assert.match(error.message, /still pending after 150 ms; it may still commit/);
+      assert.ok(error.message.includes(id));
+      return true;
+    });
+    assert.equal((await client.update(id))?.status, 'pending', 'nothing expired on the mesh');
   });
 });
