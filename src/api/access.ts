@@ -11,6 +11,10 @@ declare module 'fastify' {
     /** What a caller needs to use the route; routes without it are public. */
     access?: Access;
   }
+  interface FastifyRequest {
+    /** Whose budgets the request spends: `token:<name>`, or `address:<ip>` without a valid token. */
+    caller: string;
+  }
 }
 
 export interface AccessOptions {
@@ -23,11 +27,13 @@ export interface AccessOptions {
 export function installAccessControl(app: FastifyInstance, options: AccessOptions): void {
   const book = new TokenBook(options.tokens);
   const limiter = new RateLimiter(options.rateLimitPerMinute, options.now);
+  app.decorateRequest('caller', '');
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     const access = request.routeOptions.config.access ?? 'public';
     const given = bearerToken(request.headers.authorization);
     const caller = typeof given === 'string' ? book.match(given) : null;
-    const decision = limiter.take(caller === null ? `address:${request.ip}` : `token:${caller.name}`);
+    request.caller = caller === null ? `address:${request.ip}` : `token:${caller.name}`;
+    const decision = limiter.take(request.caller);
     reply.header('x-ratelimit-limit', limiter.limit);
     if (!decision.allowed) {
       reply.header('retry-after', Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));

@@ -1,18 +1,11 @@
 // One client's Server-Sent Events feed of ledger changes, keyed by the store's seq so it can resume exactly.
-// The store is the only source: node events merely wake the feed, which then reads everything after its cursor —
-// so replay and live delivery are one loop, and nothing is skipped or sent twice when one turns into the other.
+// The store is the only source: wake-ups (from the StreamHub) merely make the feed read everything after its
+// cursor, so replay and live delivery are one loop and nothing is skipped or sent twice between the two.
 import type { LedgerEntry } from '../core/messages/schemas.js';
-import type { TrustMeshNode } from '../node/node.js';
 import type { StreamEvent } from './schemas.js';
 
 /** Entries read per store round trip; the feed yields to the event loop between pages. */
 export const FEED_PAGE = 256;
-export interface FeedTiming {
-  /** Milliseconds between heartbeat comments (each also re-reads the store). */
-  readonly heartbeatMs: number;
-  /** What a client should wait before reconnecting, sent as the SSE `retry:` field. */
-  readonly retryMs: number;
-}
 
 /** Where a feed writes: `write` returns false when the socket's buffer is full (wait for 'drain'). */
 export interface FeedSink {
@@ -68,19 +61,21 @@ export function formatEvent(seq: number, entry: LedgerEntry): string {
   return `id: ${seq}\nevent: ${EVENT_NAMES[entry.type]}\ndata: ${JSON.stringify(streamEventOf(seq, entry))}\n\n`;
 }
 
+/** Where a feed reads: the ledger's entries after a seq, a page at a time (the node's store). */
+export interface FeedLedger {
+  entriesSince(seq: number, limit: number): Array<{ seq: number; entry: LedgerEntry }>;
+}
+
 export class ChangeFeed {
   private pumping = false;
   private again = false;
   private closed = false;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private readonly wake = () => this.pump();
 
   constructor(
-    private readonly node: TrustMeshNode,
+    private readonly ledger: FeedLedger,
     /** The last seq the client has; the feed sends everything after it. */
     private cursor: number,
     private readonly sink: FeedSink,
-    private readonly timing: FeedTiming,
     private readonly onEnd: () => void,
   ) {}
 
@@ -88,26 +83,29 @@ export class ChangeFeed {
     return this.cursor;
   }
 
-  start(): void {
-    // Listen before the first read, so whatever is stored while replaying wakes the feed again.
-    this.node.on('committed', this.wake);
-    this.node.on('critical', this.wake);
-    this.sink.write(`retry: ${this.timing.retryMs}\n: trust-mesh change stream after seq ${this.cursor}\n\n`);
-    // Each beat also reads the store, catching anything stored without an event (none today, but cheap).
-    this.heartbeat = setInterval(() => {
-      if (this.sink.writable) this.sink.write(': heartbeat\n\n');
-      this.pump();
-    }, this.timing.heartbeatMs);
+  /**
+   * Writes the reconnect delay, then catches up. Register the feed for wake-ups first, so whatever is stored
+   * during the first read wakes it again.
+   */
+  start(retryMs: number): void {
+    this.sink.write(`retry: ${retryMs}\n: trust-mesh change stream after seq ${this.cursor}\n\n`);
+    this.pump();
+  }
+
+  /** Something was stored: send what is new. */
+  wake(): void {
+    this.pump();
+  }
+
+  /** A heartbeat comment keeps proxies from closing an idle stream; the beat also re-reads the store. */
+  beat(): void {
+    if (this.sink.writable) this.sink.write(': heartbeat\n\n');
     this.pump();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.node.off('committed', this.wake);
-    this.node.off('critical', this.wake);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
     this.onEnd();
   }
 
@@ -120,9 +118,9 @@ export class ChangeFeed {
     }
     this.pumping = true;
     this.again = false;
-    let page: ReturnType<TrustMeshNode['store']['entriesSince']>;
+    let page: ReturnType<FeedLedger['entriesSince']>;
     try {
-      page = this.node.store.entriesSince(this.cursor, FEED_PAGE);
+      page = this.ledger.entriesSince(this.cursor, FEED_PAGE);
     } catch {
       // The node stopped under us: end the stream; the client resumes elsewhere with its Last-Event-ID.
       this.close();

@@ -31,6 +31,10 @@ export interface BridgeApiOptions {
   readonly heartbeatMs?: number;
   /** What SSE clients are told to wait before reconnecting (the `retry:` field). */
   readonly streamRetryMs?: number;
+  /** Open SSE streams in all. */
+  readonly maxStreams?: number;
+  /** Open SSE streams per token (per client address for anonymous readers). */
+  readonly maxStreamsPerCaller?: number;
   readonly logger?: Logger;
   /** Built records kept for repeated point reads (0: rebuild every time). */
   readonly recordCacheSize?: number;
@@ -43,6 +47,8 @@ export interface BridgeApi {
   readonly url: string;
   readonly port: number;
   readonly app: FastifyInstance;
+  /** SSE streams open now. */
+  readonly streams: number;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,9 @@ export const API_DEFAULTS = {
   bodyLimitBytes: 16 * 1024,
   heartbeatMs: 15_000,
   streamRetryMs: 2_000,
+  maxStreams: 256,
+  /** So one token (or address) cannot take every stream slot. */
+  maxStreamsPerCaller: 16,
   recordCacheSize: 1_024,
   /** Records are dropped on their commit or revocation event; this only bounds what an event could miss. */
   recordCacheMaxAgeMs: 1_000,
@@ -178,9 +187,11 @@ export async function startBridgeApi(
     done();
   });
   registerRecordRoutes(app, node, cache);
-  registerStreamRoute(app, node, {
+  const streams = registerStreamRoute(app, node, {
     heartbeatMs: options.heartbeatMs ?? API_DEFAULTS.heartbeatMs,
     retryMs: options.streamRetryMs ?? API_DEFAULTS.streamRetryMs,
+    maxStreams: options.maxStreams ?? API_DEFAULTS.maxStreams,
+    maxPerCaller: options.maxStreamsPerCaller ?? API_DEFAULTS.maxStreamsPerCaller,
   });
   registerSystemRoutes(app, node);
   const host = options.host ?? API_DEFAULTS.host;
@@ -200,6 +211,9 @@ export async function startBridgeApi(
     url,
     port,
     app,
+    get streams() {
+      return streams.size;
+    },
     close: () => {
       closing ??= app.close();
       return closing;

@@ -1,5 +1,5 @@
 // The SSE change stream on one real bridge: resuming under concurrent writes loses and repeats nothing, heartbeats
-// flow, listeners go away with the client, bad Last-Event-IDs are refused, and the client reconnects by itself.
+// flow, streams share one node subscription, bad Last-Event-IDs are refused, and the client reconnects by itself.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FEED_PAGE } from '../../src/api/change-feed.js';
@@ -13,11 +13,8 @@ import { ApiMesh, call, reader } from './support.js';
 const revoke = (node: TrustMeshNode, n: number) =>
   node.revoke({ agentId: `stream-agent-${n}`, principalId: 'p', reason: `r${n}` });
 
-/** Node listeners held by something other than streams (each API's record cache holds one of each kind). */
-let idleListeners = 0;
+/** Node listeners of change events (each API's record cache holds one of each kind, and so does its StreamHub). */
 const listeners = (node: TrustMeshNode) => node.listenerCount('committed') + node.listenerCount('critical');
-/** Each open stream holds one 'committed' and one 'critical' listener on the node. */
-const openStreams = (node: TrustMeshNode) => (listeners(node) - idleListeners) / 2;
 
 /** Reads a client stream in the background until stopped; stop() always ends it, whatever the test did. */
 function consume(client: TrustMeshClient, options: Parameters<TrustMeshClient['stream']>[0] = {}) {
@@ -44,7 +41,6 @@ describe('bridge API change stream', () => {
   before(async () => {
     ({ node, api } = await mesh.bridge(0, { heartbeatMs: 50, streamRetryMs: 20 }));
     client = new TrustMeshClient({ baseUrl: api.url, token: reader.token });
-    idleListeners = listeners(node);
   });
   after(() => mesh.cleanup());
 
@@ -68,11 +64,12 @@ describe('bridge API change stream', () => {
       stream.events.map((e) => [e.seq, e.id]),
       expected,
     );
-    await waitFor(() => openStreams(node) === 0, 5_000, 'the stream to close at the bridge');
+    await waitFor(() => api.streams === 0, 5_000, 'the stream to close at the bridge');
   });
 
   test('heartbeat comments flow on an idle stream, and a closed stream leaves no listener behind', async () => {
-    assert.equal(openStreams(node), 0);
+    assert.equal(api.streams, 0);
+    const idle = listeners(node);
     const controller = new AbortController();
     const response = await fetch(`${api.url}/v1/stream`, {
       headers: { authorization: `Bearer ${reader.token}` },
@@ -81,7 +78,7 @@ describe('bridge API change stream', () => {
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
     assert.equal(response.headers.get('x-trust-mesh-node'), node.nodeId);
-    assert.equal(openStreams(node), 1);
+    assert.equal(api.streams, 1);
     const body = response.body!.getReader();
     let text = '';
     try {
@@ -96,7 +93,33 @@ describe('bridge API change stream', () => {
     assert.match(text, /^retry: 20\n/);
     assert.ok((text.match(/: heartbeat/g) ?? []).length >= 2, text);
     assert.doesNotMatch(text, /\nid: /, 'no events: the stream started at the present');
-    await waitFor(() => openStreams(node) === 0, 5_000, 'the stream’s listeners to be removed');
+    await waitFor(() => api.streams === 0 && listeners(node) === idle, 5_000, 'the stream to go away');
+  });
+
+  test('streams share one node subscription: a dozen add one listener per event and raise no warning', async () => {
+    const idle = listeners(node);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const streams = Array.from({ length: 12 }, () => consume(client));
+    try {
+      await waitFor(() => api.streams === 12, 5_000, 'a dozen streams to open');
+      assert.equal(listeners(node), idle + 2, "one 'committed' and one 'critical' listener for all of them");
+      const marker = revoke(node, 7000);
+      await waitFor(
+        () => streams.every((stream) => stream.events.some((e) => e.id === marker.id)),
+        5_000,
+        'every stream to deliver the revocation',
+      );
+      assert.deepEqual(
+        warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning'),
+        [],
+      );
+    } finally {
+      await Promise.all(streams.map((stream) => stream.stop()));
+      process.off('warning', onWarning);
+    }
+    await waitFor(() => api.streams === 0 && listeners(node) === idle, 5_000, 'the streams to go away');
   });
 
   test('a Last-Event-ID that is not a seq, or is ahead of this ledger, is refused with 400', async () => {
@@ -136,14 +159,13 @@ describe('bridge API change stream', () => {
 
   test('the client reconnects after the bridge API restarts and resumes where it stopped', async () => {
     let bridge = await mesh.serve(node, { heartbeatMs: 50, streamRetryMs: 20 });
-    idleListeners = listeners(node);
     const port = bridge.port;
     let reconnects = 0;
     const stream = consume(new TrustMeshClient({ baseUrl: bridge.url, token: reader.token }), {
       onReconnect: () => reconnects++,
     });
     try {
-      await waitFor(() => openStreams(node) === 1, 5_000, 'the stream to open');
+      await waitFor(() => bridge.streams === 1, 5_000, 'the stream to open');
       const before = revoke(node, 5000);
       await waitFor(() => stream.events.some((e) => e.id === before.id), 5_000, 'the first event');
 

@@ -2,13 +2,11 @@
 // Resumes after `Last-Event-ID`; without one it starts at the present. Ids are this node's own: not portable.
 import type { FastifyInstance } from 'fastify';
 import type { TrustMeshNode } from '../../node/node.js';
-import { ChangeFeed, type FeedTiming } from '../change-feed.js';
+import { ChangeFeed } from '../change-feed.js';
 import { ApiFailure } from '../error-handler.js';
 import { paths } from '../links.js';
 import { errorResponses, StreamEvent, StreamQuery } from '../schemas.js';
-
-/** Open streams per API; each holds a socket and two node listeners. */
-export const MAX_STREAMS = 256;
+import { StreamHub, type StreamLimits } from '../stream-hub.js';
 
 function resumePoint(
   header: string | string[] | undefined,
@@ -36,10 +34,15 @@ function resumePoint(
   return after;
 }
 
-export function registerStreamRoute(app: FastifyInstance, node: TrustMeshNode, timing: FeedTiming): void {
-  const feeds = new Set<ChangeFeed>();
+/** Registers the route; the hub it returns holds the open streams (BridgeApi.streams counts them). */
+export function registerStreamRoute(
+  app: FastifyInstance,
+  node: TrustMeshNode,
+  options: StreamLimits & { readonly retryMs: number },
+): StreamHub {
+  const hub = new StreamHub(node, options);
   app.addHook('preClose', (done) => {
-    for (const feed of feeds) feed.close();
+    hub.close();
     done();
   });
 
@@ -53,15 +56,17 @@ export function registerStreamRoute(app: FastifyInstance, node: TrustMeshNode, t
         description:
           'Each event has `id:` = the ledger seq on this node, `event:` = commit | revocation | key-rotation | ' +
           'security-alert | blacklist, and `data:` = one JSON object. Reconnect with `Last-Event-ID` to receive ' +
-          'exactly what you missed. Comment lines (`: heartbeat`) keep idle connections open.',
+          'exactly what you missed. Comment lines (`: heartbeat`) keep idle connections open. A token (or an ' +
+          'anonymous address) holds at most ' +
+          `${options.maxPerCaller} streams at once; past that, or past ${options.maxStreams} in all, 429.`,
         querystring: StreamQuery,
         produces: ['text/event-stream'],
         response: { 200: StreamEvent, ...errorResponses(400, 429) },
       },
     },
     (request, reply) => {
-      if (feeds.size >= MAX_STREAMS)
-        throw ApiFailure.of('TM_ERR_RATE_LIMITED', `this bridge already serves ${MAX_STREAMS} streams`);
+      const refusal = hub.refusal(request.caller);
+      if (refusal !== null) throw refusal;
       const after = resumePoint(
         request.headers['last-event-id'],
         request.query.lastEventId,
@@ -89,13 +94,14 @@ export function registerStreamRoute(app: FastifyInstance, node: TrustMeshNode, t
           return !raw.destroyed && !raw.writableEnded;
         },
       };
-      const feed = new ChangeFeed(node, after, sink, timing, () => {
-        feeds.delete(feed);
+      const feed = new ChangeFeed(node.store, after, sink, () => {
+        hub.remove(feed);
         if (!raw.writableEnded) raw.end();
       });
-      feeds.add(feed);
+      hub.add(request.caller, feed);
       raw.on('close', () => feed.close());
-      feed.start();
+      feed.start(options.retryMs);
     },
   );
+  return hub;
 }
