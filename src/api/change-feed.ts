@@ -61,6 +61,10 @@ export function formatEvent(seq: number, entry: LedgerEntry): string {
   return `id: ${seq}\nevent: ${EVENT_NAMES[entry.type]}\ndata: ${JSON.stringify(streamEventOf(seq, entry))}\n\n`;
 }
 
+export function formatReady(seq: number, nodeId: string): string {
+  return `id: ${seq}\nevent: ready\ndata: ${JSON.stringify({ seq, nodeId })}\n\n`;
+}
+
 /** Where a feed reads: the ledger's entries after a seq, a page at a time (the node's store). */
 export interface FeedLedger {
   entriesSince(seq: number, limit: number): Array<{ seq: number; entry: LedgerEntry }>;
@@ -84,11 +88,12 @@ export class ChangeFeed {
   }
 
   /**
-   * Writes the reconnect delay, then catches up. Register the feed for wake-ups first, so whatever is stored
-   * during the first read wakes it again.
+   * Opens the stream with the reconnect delay and a `ready` event whose `id:` is the cursor, so a client (an
+   * EventSource too) knows where to resume even if the connection drops before any change; then catches up.
+   * Register the feed for wake-ups first, so whatever is stored during the first read wakes it again.
    */
-  start(retryMs: number): void {
-    this.sink.write(`retry: ${retryMs}\n: trust-mesh change stream after seq ${this.cursor}\n\n`);
+  start(retryMs: number, nodeId: string): void {
+    this.sink.write(`retry: ${retryMs}\n${formatReady(this.cursor, nodeId)}`);
     this.pump();
   }
 

@@ -45,7 +45,7 @@ export interface StreamOptions {
   readonly reconnect?: boolean;
   /** Wait before reconnecting, until the server's `retry:` says otherwise (default 2 s). */
   readonly retryMs?: number;
-  /** Told about each failure that leads to a reconnection. */
+  /** Told about each failure that leads to a reconnection; `attempt` counts failures in a row, from 1. */
   readonly onReconnect?: (error: unknown, attempt: number) => void;
 }
 
@@ -225,7 +225,9 @@ export class TrustMeshClient {
     let lastId = options.lastEventId;
     let retryMs = options.retryMs ?? 2_000;
     const reconnect = options.reconnect ?? true;
-    for (let attempt = 1; ; attempt++) {
+    /** Failed attempts since a connection last opened. */
+    let failures = 0;
+    for (;;) {
       const controller = new AbortController();
       const abort = () => controller.abort();
       options.signal?.addEventListener('abort', abort, { once: true });
@@ -236,18 +238,20 @@ export class TrustMeshClient {
           ...(lastId === undefined ? {} : { 'last-event-id': String(lastId) }),
         });
         if (!response.ok) throw await errorOf(response);
-        attempt = 0;
+        failures = 0;
         for await (const message of readSse(response.body!, (ms) => (retryMs = ms))) {
-          const event = JSON.parse(message.data) as StreamEvent;
-          if (message.id !== undefined) lastId = Number(message.id);
-          yield { ...event, name: message.event };
+          // Every id is a place to resume from: the opening `ready` event's too, which carries no change but
+          // says where the stream starts, so a connection lost before the first change still resumes exactly.
+          if (message.id !== undefined && /^\d{1,15}$/.test(message.id)) lastId = Number(message.id);
+          if (message.event === 'ready') continue;
+          yield { ...(JSON.parse(message.data) as StreamEvent), name: message.event };
         }
         if (!reconnect) return;
-        options.onReconnect?.(new TrustMeshApiError('TM_ERR_UNREACHABLE', 'stream ended', 0), attempt);
+        options.onReconnect?.(new TrustMeshApiError(CLIENT_CODES.unreachable, 'stream ended', 0), ++failures);
       } catch (error) {
         if (options.signal?.aborted) return;
         if (!reconnect || isFatal(error)) throw error;
-        options.onReconnect?.(error, attempt);
+        options.onReconnect?.(error, ++failures);
       } finally {
         options.signal?.removeEventListener('abort', abort);
         controller.abort();

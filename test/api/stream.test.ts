@@ -1,9 +1,10 @@
-// The SSE change stream on one real bridge: resuming under concurrent writes loses and repeats nothing, heartbeats
-// flow, streams share one node subscription, bad Last-Event-IDs are refused, and the client reconnects by itself.
+// The SSE change stream on one real bridge: resuming under concurrent writes loses and repeats nothing, the stream
+// opens with a `ready` event whose id is its position, heartbeats flow, streams share one node subscription, bad
+// Last-Event-IDs are refused, and the client reconnects by itself — even when it had seen no change yet.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FEED_PAGE } from '../../src/api/change-feed.js';
-import type { BridgeApi } from '../../src/api/server.js';
+import type { BridgeApi, BridgeApiOptions } from '../../src/api/server.js';
 import { type ChangeEvent, TrustMeshClient } from '../../src/client/client.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testNetwork } from '../support/fixtures.js';
@@ -44,6 +45,19 @@ describe('bridge API change stream', () => {
   });
   after(() => mesh.cleanup());
 
+  /**
+   * Closes `bridge`, revokes while it is down, serves the API again on its port, revokes once more, and waits
+   * until that last revocation is among `events` (what a client stream delivered).
+   */
+  async function restart(bridge: BridgeApi, n: number, options: BridgeApiOptions, events: ChangeEvent[]) {
+    await bridge.close();
+    const during = revoke(node, n);
+    await mesh.serve(node, { ...options, port: bridge.port });
+    const afterwards = revoke(node, n + 1);
+    await waitFor(() => events.some((e) => e.id === afterwards.id), 10_000, 'events after the restart');
+    return { during, afterwards };
+  }
+
   test('a replay spanning several pages, with writes going on meanwhile, has no gap and no duplicate', async () => {
     for (let n = 0; n < FEED_PAGE * 2 + 10; n++) revoke(node, n);
     const stream = consume(client, { lastEventId: 0 });
@@ -67,9 +81,10 @@ describe('bridge API change stream', () => {
     await waitFor(() => api.streams === 0, 5_000, 'the stream to close at the bridge');
   });
 
-  test('heartbeat comments flow on an idle stream, and a closed stream leaves no listener behind', async () => {
+  test('the stream opens with a ready event at the present, then heartbeats; closing it leaves no listener', async () => {
     assert.equal(api.streams, 0);
     const idle = listeners(node);
+    const latest = node.store.latestSeq();
     const controller = new AbortController();
     const response = await fetch(`${api.url}/v1/stream`, {
       headers: { authorization: `Bearer ${reader.token}` },
@@ -90,9 +105,11 @@ describe('bridge API change stream', () => {
     } finally {
       controller.abort();
     }
-    assert.match(text, /^retry: 20\n/);
+    // An id before any change, so a client (or an EventSource) knows its position at once.
+    const ready = `retry: 20\nid: ${latest}\nevent: ready\ndata: ${JSON.stringify({ seq: latest, nodeId: node.nodeId })}\n\n`;
+    assert.ok(text.startsWith(ready), text);
     assert.ok((text.match(/: heartbeat/g) ?? []).length >= 2, text);
-    assert.doesNotMatch(text, /\nid: /, 'no events: the stream started at the present');
+    assert.equal(text.match(/^id: /gm)?.length, 1, 'no change events: the stream started at the present');
     await waitFor(() => api.streams === 0 && listeners(node) === idle, 5_000, 'the stream to go away');
   });
 
@@ -144,7 +161,7 @@ describe('bridge API change stream', () => {
     const body = response.body!.getReader();
     let text = '';
     try {
-      while (!text.includes('\nid: ')) {
+      while (!text.includes('\nid: 1\n')) {
         const { value, done } = await body.read();
         if (done) break;
         text += new TextDecoder().decode(value);
@@ -152,33 +169,31 @@ describe('bridge API change stream', () => {
     } finally {
       controller.abort();
     }
-    assert.match(text, /\nid: 1\n/, 'the replay starts after seq 0');
+    assert.match(text, /^retry: \d+\nid: 0\nevent: ready\n/, 'the ready event names the resume point');
+    assert.match(text, /\nid: 1\nevent: revocation\n/, 'the replay starts after seq 0');
     const anonymous = await call(api.url, '/v1/stream');
     assert.equal(anonymous.status, 401);
   });
 
   test('the client reconnects after the bridge API restarts and resumes where it stopped', async () => {
-    let bridge = await mesh.serve(node, { heartbeatMs: 50, streamRetryMs: 20 });
-    const port = bridge.port;
-    let reconnects = 0;
+    const options = { heartbeatMs: 50, streamRetryMs: 20 };
+    const bridge = await mesh.serve(node, options);
+    const attempts: number[] = [];
     const stream = consume(new TrustMeshClient({ baseUrl: bridge.url, token: reader.token }), {
-      onReconnect: () => reconnects++,
+      onReconnect: (_error, attempt) => attempts.push(attempt),
     });
     try {
       await waitFor(() => bridge.streams === 1, 5_000, 'the stream to open');
       const before = revoke(node, 5000);
       await waitFor(() => stream.events.some((e) => e.id === before.id), 5_000, 'the first event');
 
-      await bridge.close();
-      const during = revoke(node, 5001);
-      bridge = await mesh.serve(node, { port, heartbeatMs: 50, streamRetryMs: 20 });
-      const afterwards = revoke(node, 5002);
-      await waitFor(
-        () => stream.events.some((e) => e.id === afterwards.id),
-        10_000,
-        'events after the restart',
+      const { during, afterwards } = await restart(bridge, 5001, options, stream.events);
+      assert.deepEqual(
+        attempts,
+        attempts.map((_, index) => index + 1),
+        'failures in a row, counted from 1',
       );
-      assert.ok(reconnects >= 1);
+      assert.ok(attempts.length >= 1);
       assert.deepEqual(
         stream.events.map((e) => e.id),
         [before.id, during.id, afterwards.id],
@@ -187,4 +202,64 @@ describe('bridge API change stream', () => {
       await stream.stop();
     }
   });
+
+  test("a connection lost before any change still resumes from the ready event's id", async () => {
+    // No heartbeats: before the drop, the ready event is all this stream ever carries.
+    const options = { heartbeatMs: 60_000, streamRetryMs: 20 };
+    const bridge = await mesh.serve(node, options);
+    const start = node.store.latestSeq();
+    const seen = new ObservedFetch();
+    const stream = consume(
+      new TrustMeshClient({ baseUrl: bridge.url, token: reader.token, fetch: seen.fetch }),
+    );
+    try {
+      await waitFor(
+        () => /\nevent: ready\n.*\n\n/.test(seen.text),
+        5_000,
+        'the ready event to reach the client',
+      );
+      const { during, afterwards } = await restart(bridge, 6001, options, stream.events);
+      assert.deepEqual(
+        stream.events.map((e) => e.id),
+        [during.id, afterwards.id],
+        'nothing written while the client was away is skipped',
+      );
+      assert.equal(seen.lastEventIds[0], null, 'the first connection starts at the present');
+      assert.ok(seen.lastEventIds.length >= 2);
+      for (const id of seen.lastEventIds.slice(1)) assert.equal(id, String(start));
+    } finally {
+      await stream.stop();
+    }
+  });
 });
+
+/**
+ * The global fetch, watched: the Last-Event-ID each stream request carries, and the stream text as handed to
+ * the client's reader (pulled on demand, so what shows in `text` has reached the client).
+ */
+class ObservedFetch {
+  readonly lastEventIds: Array<string | null> = [];
+  text = '';
+
+  readonly fetch: typeof fetch = async (input, init) => {
+    const isStream = String(input).endsWith('/v1/stream');
+    if (isStream) this.lastEventIds.push(new Headers(init?.headers).get('last-event-id'));
+    const response = await fetch(input, init);
+    if (!isStream || response.body === null) return response;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const { value, done } = await reader.read();
+          if (done) return controller.close();
+          controller.enqueue(value);
+          this.text += decoder.decode(value, { stream: true });
+        },
+        cancel: (reason) => reader.cancel(reason),
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+}

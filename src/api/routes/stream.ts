@@ -54,10 +54,11 @@ export function registerStreamRoute(
         tags: ['stream'],
         summary: 'Server-Sent Events of committed updates, revocations and other critical events',
         description:
-          'Each event has `id:` = the ledger seq on this node, `event:` = commit | revocation | key-rotation | ' +
-          'security-alert | blacklist, and `data:` = one JSON object. Reconnect with `Last-Event-ID` to receive ' +
-          'exactly what you missed. Comment lines (`: heartbeat`) keep idle connections open. A token (or an ' +
-          'anonymous address) holds at most ' +
+          'The stream opens with a `ready` event (`id:` = the seq it starts after, `data:` = `{ seq, nodeId }`), ' +
+          'so a client knows where to resume before any change arrives. Then each event has `id:` = the ledger ' +
+          'seq on this node, `event:` = commit | revocation | key-rotation | security-alert | blacklist, and ' +
+          '`data:` = one JSON object. Reconnect with `Last-Event-ID` to receive exactly what you missed. Comment ' +
+          'lines (`: heartbeat`) keep idle connections open. A token (or an anonymous address) holds at most ' +
           `${options.maxPerCaller} streams at once; past that, or past ${options.maxStreams} in all, 429.`,
         querystring: StreamQuery,
         produces: ['text/event-stream'],
@@ -100,7 +101,7 @@ export function registerStreamRoute(
       });
       hub.add(request.caller, feed);
       raw.on('close', () => feed.close());
-      feed.start(options.retryMs);
+      feed.start(options.retryMs, node.nodeId);
     },
   );
   return hub;
