@@ -47,6 +47,11 @@ export interface StreamOptions {
   readonly retryMs?: number;
   /** Told about each failure that leads to a reconnection; `attempt` counts failures in a row, from 1. */
   readonly onReconnect?: (error: unknown, attempt: number) => void;
+  /**
+   * Treat the connection as dead after this long without a byte (bridges send a heartbeat every 15 s by
+   * default), and reconnect: a half-open TCP connection otherwise waits forever. Default 60 s; 0 turns it off.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 /** A change from the stream: the JSON of its `data:` line plus the SSE event name. */
@@ -81,6 +86,8 @@ export class TrustMeshApiError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Four of a bridge's default 15 s heartbeats. */
+const DEFAULT_STREAM_IDLE_MS = 60_000;
 
 /** 4xx answers other than 429 will not change by retrying, so a stream stops on them. */
 const isFatal = (error: unknown) =>
@@ -225,34 +232,56 @@ export class TrustMeshClient {
     let lastId = options.lastEventId;
     let retryMs = options.retryMs ?? 2_000;
     const reconnect = options.reconnect ?? true;
+    const idleMs = options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS;
     /** Failed attempts since a connection last opened. */
     let failures = 0;
     for (;;) {
       const controller = new AbortController();
       const abort = () => controller.abort();
       options.signal?.addEventListener('abort', abort, { once: true });
+      const silent = new TrustMeshApiError(
+        CLIENT_CODES.unreachable,
+        `the stream was silent for ${idleMs} ms`,
+        0,
+      );
+      let idle: ReturnType<typeof setTimeout> | undefined;
+      const quiet = () => clearTimeout(idle);
+      /** (Re)starts the silence timer; it is stopped while the consumer holds an event. */
+      const heard = () => {
+        quiet();
+        if (idleMs > 0) idle = setTimeout(() => controller.abort(silent), idleMs);
+      };
       try {
         if (options.signal?.aborted) return;
+        heard();
         const response = await this.send('GET', paths.stream, undefined, controller.signal, {
           accept: 'text/event-stream',
           ...(lastId === undefined ? {} : { 'last-event-id': String(lastId) }),
         });
         if (!response.ok) throw await errorOf(response);
         failures = 0;
-        for await (const message of readSse(response.body!, (ms) => (retryMs = ms))) {
+        for await (const message of readSse(response.body!, {
+          onRetry: (ms) => (retryMs = ms),
+          onChunk: heard,
+        })) {
           // Every id is a place to resume from: the opening `ready` event's too, which carries no change but
           // says where the stream starts, so a connection lost before the first change still resumes exactly.
           if (message.id !== undefined && /^\d{1,15}$/.test(message.id)) lastId = Number(message.id);
           if (message.event === 'ready') continue;
-          yield { ...(JSON.parse(message.data) as StreamEvent), name: message.event };
+          const event = JSON.parse(message.data) as StreamEvent;
+          quiet();
+          yield { ...event, name: message.event };
+          heard();
         }
         if (!reconnect) return;
         options.onReconnect?.(new TrustMeshApiError(CLIENT_CODES.unreachable, 'stream ended', 0), ++failures);
       } catch (error) {
         if (options.signal?.aborted) return;
-        if (!reconnect || isFatal(error)) throw error;
-        options.onReconnect?.(error, ++failures);
+        const cause = controller.signal.reason === silent ? silent : error;
+        if (!reconnect || isFatal(cause)) throw cause;
+        options.onReconnect?.(cause, ++failures);
       } finally {
+        quiet();
         options.signal?.removeEventListener('abort', abort);
         controller.abort();
       }

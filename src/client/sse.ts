@@ -70,15 +70,22 @@ export class SseParser {
   }
 }
 
+export interface ReadSseOptions {
+  /** The stream's `retry:` field, in milliseconds. */
+  onRetry?(ms: number): void;
+  /** Any bytes arrived, comments (heartbeats) included. */
+  onChunk?(): void;
+}
+
 /** Reads a response body to its end, yielding each complete event. */
 export async function* readSse(
   body: ReadableStream<Uint8Array>,
-  onRetry?: (ms: number) => void,
+  options: ReadSseOptions = {},
 ): AsyncGenerator<SseMessage> {
   const ready: SseMessage[] = [];
   const parser = new SseParser({
     onMessage: (message) => ready.push(message),
-    ...(onRetry ? { onRetry } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
   const decoder = new TextDecoder();
   const reader = body.getReader();
@@ -86,6 +93,7 @@ export async function* readSse(
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      options.onChunk?.();
       parser.push(decoder.decode(value, { stream: true }));
       while (ready.length > 0) yield ready.shift()!;
     }

@@ -231,6 +231,32 @@ describe('bridge API change stream', () => {
       await stream.stop();
     }
   });
+
+  test('a stream silent past idleTimeoutMs is given up and resumed, losing and repeating nothing', async () => {
+    // A bridge that never sends heartbeats looks, to the client, like a half-open connection.
+    const quiet = await mesh.serve(node, { heartbeatMs: 60_000, streamRetryMs: 20 });
+    const reasons: unknown[] = [];
+    const stream = consume(new TrustMeshClient({ baseUrl: quiet.url, token: reader.token }), {
+      idleTimeoutMs: 150,
+      onReconnect: (error) => reasons.push(error),
+    });
+    try {
+      await waitFor(() => reasons.length >= 1, 5_000, 'the silent stream to be given up');
+      assert.match(String(reasons[0]), /TM_ERR_UNREACHABLE: the stream was silent for 150 ms/);
+      const marker = revoke(node, 8000);
+      await waitFor(
+        () => stream.events.some((e) => e.id === marker.id),
+        5_000,
+        'the revocation on a new connection',
+      );
+      assert.deepEqual(
+        stream.events.map((e) => e.id),
+        [marker.id],
+      );
+    } finally {
+      await stream.stop();
+    }
+  });
 });
 
 /**
