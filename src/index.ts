@@ -19,6 +19,7 @@ export type {
 export { type BridgeApi, type BridgeApiOptions, startBridgeApi } from './api/server.js';
 export {
   type ChangeEvent,
+  CLIENT_CODES,
   type StreamOptions,
   TrustMeshApiError,
   TrustMeshClient,

@@ -58,6 +58,24 @@ describe('simple-majority, stake-weighted consensus over real sockets', () => {
   });
 });
 
+describe('a network without stake', () => {
+  let mesh: TestMesh;
+  afterEach(() => mesh.cleanup());
+
+  test('settles every proposal at once as TM_ERR_NO_VALIDATORS, whether the proposer votes or not', async () => {
+    mesh = new TestMesh(testNetwork([0, 0]));
+    for (const [index, validator] of [
+      [0, true],
+      [1, false],
+    ] as const) {
+      const node = await mesh.start(testKeyPair(index), { validator });
+      const record = node.submit({ agentId: 'a', principalId: 'p', trustScore: 1, event: 'SCORE_UPDATE' });
+      assert.equal(record.state, 'rejected', `validator: ${validator}`);
+      assert.equal(record.rejection, 'TM_ERR_NO_VALIDATORS');
+    }
+  });
+});
+
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -242,8 +242,8 @@ export function propose(
       ? judgeUpdate(update, state.registry)
       : 'TM_ERR_TIMESTAMP_SKEW';
     castVote(state, update, digest.value, problem, null);
-  } else {
-    settleIfDecided(state, update.id);
   }
+  // Decided already when this node's vote alone settles it, or when nothing could (a network without stake).
+  if (state.proposals.get(update.id) !== undefined) settleIfDecided(state, update.id);
   return state.proposals.get(update.id)?.record ?? state.modules.proposals.loadProposal(update.id) ?? record;
 }
