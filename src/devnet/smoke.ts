@@ -22,6 +22,8 @@ export interface SmokeReport {
     committed: number;
     rejected: number;
     rejectedReasons: Record<string, Record<string, number>>;
+    /** How each rejected proposal ended: rejected by validators, or expired without a majority. */
+    rejections: Record<string, string>;
     appliedEverywhere: number;
   };
   commitLatencyMs: { p50: number; p99: number; max: number };
@@ -187,6 +189,7 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
         committed: committed.length,
         rejected: rejected.length,
         rejectedReasons: Object.fromEntries(rejected.map((record) => [record.id, record.reasons])),
+        rejections: Object.fromEntries(rejected.map((record) => [record.id, record.rejection ?? 'unknown'])),
         appliedEverywhere: committedIds.filter((id) => commitsAt.count(id) === all).length,
       },
       commitLatencyMs: {
