@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import type { KeyPair } from '../core/crypto.js';
 import { fromBase64, toBase64 } from '../core/encoding.js';
 import { TrustMeshError } from '../core/errors.js';
+import type { Ledger } from '../core/ledger.js';
 import { nodeIdOf } from '../core/signing.js';
 import { generateKeyPair, keyPairFromSeed, seedOf, sodiumCrypto } from '../crypto/sodium.js';
 
@@ -130,4 +131,28 @@ export function promotePendingKey(dataDir: string, retired: KeyPair, now: Date):
 
 export function discardPendingKey(dataDir: string): void {
   rmSync(join(dataDir, PENDING_KEY_FILE), { force: true });
+}
+
+/**
+ * Completes a key rotation a crash interrupted: a pending key whose rotation reached the ledger becomes the
+ * node's key; one whose rotation did not is discarded. Returns the key to run with.
+ */
+export function finishPendingRotation(
+  dataDir: string,
+  ledger: Pick<Ledger, 'entriesOfType'>,
+  current: KeyPair,
+  now: Date,
+): KeyPair {
+  const pending = readPendingKey(dataDir);
+  if (pending === null) return current;
+  const pendingId = nodeIdOf(sodiumCrypto, pending.publicKey);
+  const rotated = ledger
+    .entriesOfType(['KEY_ROTATION'])
+    .some((entry) => entry.type === 'KEY_ROTATION' && entry.newNodeId === pendingId);
+  if (!rotated) {
+    discardPendingKey(dataDir);
+    return current;
+  }
+  if (nodeIdOf(sodiumCrypto, current.publicKey) !== pendingId) promotePendingKey(dataDir, current, now);
+  return pending;
 }

@@ -9,77 +9,30 @@ import type { ProposalRecord } from '../core/consensus/proposals.js';
 import type { KeyPair } from '../core/crypto.js';
 import { MeshEngine, type ProposalInput } from '../core/engine/engine.js';
 import type { NodeType } from '../core/engine/types.js';
-import { type ErrorCode, TrustMeshError } from '../core/errors.js';
-import { MESSAGE_INFO } from '../core/messages/registry.js';
-import type { Commit, CriticalEvent, KeyRotation, Message } from '../core/messages/schemas.js';
+import { TrustMeshError } from '../core/errors.js';
+import type { CriticalEvent, KeyRotation } from '../core/messages/schemas.js';
 import type { Network } from '../core/network.js';
-import { nodeIdOf, type Signer } from '../core/signing.js';
+import type { Signer } from '../core/signing.js';
 import type { MeshTrustRecord } from '../core/state/record.js';
 import type { Clock } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
 import { createSigner, generateKeyPair, randomBytes, sodiumCrypto } from '../crypto/sodium.js';
 import { type Logger, silentLogger } from '../log.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
-import { InboundScheduler } from '../net/inbound-scheduler.js';
 import { PeerManager, type PeerSession, type PeerSummary } from '../net/peers/peer-manager.js';
-import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../net/transport/dialer.js';
+import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
+import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
 import { listen, MESH_PATH, type MeshListener } from '../net/transport/server.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { VERSION } from '../version.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { discardPendingKey, promotePendingKey, readPendingKey, writePendingKey } from './key-file.js';
+import { InboundPath } from './inbound.js';
+import { finishPendingRotation, promotePendingKey, writePendingKey } from './key-file.js';
 import { LightLookup } from './light-lookup.js';
+import { logCritical, logSettled } from './node-log.js';
+import type { NodeEvents, NodeModules, NodeOptions } from './types.js';
 
-export interface NodeOptions {
-  readonly dataDir: string;
-  readonly network: Network;
-  readonly key: KeyPair;
-  readonly type?: NodeType;
-  readonly host?: string;
-  readonly port?: number;
-  /** Host others should dial (defaults to `host`, or 127.0.0.1 when listening on every interface). */
-  readonly advertiseHost?: string;
-  /** ws:// or wss:// endpoints to keep connections to, besides the network file's bootstrap nodes. */
-  readonly peers?: readonly string[];
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
-  /** Extra CA certificates trusted for outbound wss:// (a private CA or a self-signed peer). */
-  readonly tlsCa?: string | Buffer;
-  /** Vote on proposals (full nodes do by default, bridges opt in, light nodes never). */
-  readonly validator?: boolean;
-  readonly maxInboundPeers?: number;
-  /** Byte budget of a light node's cache. */
-  readonly lightCacheBytes?: number;
-  readonly storageSync?: 'full' | 'normal';
-  readonly connectionLimits?: Partial<ConnectionLimits>;
-  readonly backoff?: BackoffOptions;
-  /** Dial the network file's bootstrap endpoints (default true). */
-  readonly useBootstrap?: boolean;
-  /** Milliseconds between engine ticks (deadlines, announces). */
-  readonly tickMs?: number;
-}
-
-export interface NodeModules {
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-}
-
-export interface NodeEvents {
-  committed: [commit: Verified<Commit>, proposedHere: boolean];
-  proposal: [record: ProposalRecord];
-  critical: [event: Verified<CriticalEvent>];
-  'peer:connected': [peer: PeerSummary];
-  'peer:disconnected': [nodeId: string, code: ErrorCode | null];
-  blacklisted: [nodeId: string];
-  rotated: [fromId: string, toId: string];
-  /** A gossiped or routed message this node accepted from a peer. */
-  message: [message: Message, fromPeer: string];
-  /** The node hit an error it could not contain (storage failure or a bug) and is stopping. */
-  fatal: [error: unknown];
-  /** A message refused by the engine or the frame decoder, with the reason. */
-  dropped: [peerId: string, type: string, kind: 'ignore' | 'reject', code: ErrorCode];
-}
+export type { NodeEvents, NodeModules, NodeOptions } from './types.js';
 
 const systemClock: Clock = { now: () => Date.now() };
 /** How long a settled proposal's status stays answerable (GET /v1/updates/:id); its commit stays forever. */
@@ -87,18 +40,7 @@ export const PROPOSAL_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** A node alone for this long (and every such period after) logs a warning. */
 const ALONE_WARN_AFTER_MS = 30_000;
-/** Time budget of one inbound turn; bounds how long a critical frame can wait behind normal work. */
-const TURN_MS = 2;
-/** Read backpressure: a peer's socket is paused while this many messages, or bytes, of it wait to be handled. */
-const MAX_INBOUND_QUEUED_PER_PEER = 4_096;
-const MAX_INBOUND_BYTES_PER_PEER = 4 * 1024 * 1024;
 const SHUTDOWN_TIMEOUT_MS = 4_000;
-
-interface InboundWork {
-  readonly session: PeerSession;
-  readonly message: Message;
-  readonly bytes: number;
-}
 
 export class TrustMeshNode extends EventEmitter<NodeEvents> {
   readonly type: NodeType;
@@ -109,7 +51,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   readonly peers: PeerManager;
   readonly metrics: NodeMetrics;
   private listener: MeshListener | null = null;
-  private readonly scheduler: InboundScheduler<InboundWork>;
+  private readonly inbound: InboundPath;
   private ticker: NodeJS.Timeout | null = null;
   private signer: Signer;
   private keyPair: KeyPair;
@@ -137,7 +79,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
       synchronous: options.storageSync ?? 'full',
       ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
     });
-    this.keyPair = this.finishKeyRotation(options.key);
+    this.keyPair = finishPendingRotation(
+      options.dataDir,
+      this.store,
+      options.key,
+      new Date(this.clock.now()),
+    );
     this.signer = createSigner(this.keyPair);
     this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
     const random = modules.random ?? Math.random;
@@ -155,7 +102,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
         maxInboundPeers: options.maxInboundPeers ?? 32,
         limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
         backoff: options.backoff ?? DEFAULT_BACKOFF,
-        maxInboundQueued: MAX_INBOUND_QUEUED_PER_PEER,
         ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
       },
       {
@@ -172,7 +118,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
           this.lightLookup?.fullNodesChanged();
           this.defer(() => this.emit('peer:disconnected', session.nodeId!, code));
         },
-        onMessage: (session, message, bytes) => this.onPeerMessage(session, message, bytes),
+        onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
         onFrameRefused: (session, failure) => {
           this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
           const peerId = session.nodeId ?? session.connection.remoteAddress;
@@ -210,7 +156,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
           critical: (event) => {
             this.metrics.critical.inc({ type: event.type });
             this.defer(() => {
-              this.logCritical(event);
+              logCritical(this.logger, event);
               this.emit('critical', event);
             });
           },
@@ -237,13 +183,14 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     );
     this.lightLookup =
       this.type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
-    this.scheduler = new InboundScheduler<InboundWork>((next) => this.handleTurn(next), {
-      turnMs: TURN_MS,
-      now: () => performance.now(),
+    this.inbound = new InboundPath({
+      engine: () => this.engine,
+      atomically: (what, work) => this.atomically(what, work),
+      refuse: (session, code, detail) => this.peers.refuse(session, code, detail),
     });
     this.metrics = createNodeMetrics({
       peers: () => this.peers.connectedIds().length,
-      inboundQueued: () => this.scheduler.queued,
+      inboundQueued: () => this.inbound.queued,
       pendingProposals: () => this.engine.pendingProposals,
       ledgerEntries: () => this.store.size(),
       engineStats: () => ({ ...this.engine.stats }),
@@ -343,44 +290,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     if (summary) this.defer(() => this.emit('peer:connected', summary));
   }
 
-  private onPeerMessage(session: PeerSession, message: Message, bytes: number): void {
-    session.inboundQueued++;
-    session.inboundBytes += bytes;
-    const over =
-      session.inboundQueued > MAX_INBOUND_QUEUED_PER_PEER ||
-      session.inboundBytes > MAX_INBOUND_BYTES_PER_PEER;
-    if (over && !session.connection.socket.isPaused) session.connection.socket.pause();
-    this.scheduler.enqueue(MESSAGE_INFO[message.type].lane, { session, message, bytes });
-  }
-
-  /** One turn, one transaction: everything it stores is durable before any effect leaves this process. */
-  private handleTurn(next: () => InboundWork | undefined): void {
-    const handled: InboundWork[] = [];
-    const refusals: Array<[PeerSession, ErrorCode, string | undefined]> = [];
-    try {
-      this.atomically('handling messages', () => {
-        for (let work = next(); work !== undefined; work = next()) {
-          handled.push(work);
-          const { session, message } = work;
-          if (session.state !== 'established') continue;
-          const outcome = this.engine.handle(session.nodeId!, message);
-          if (outcome.kind === 'reject') refusals.push([session, outcome.code, outcome.detail]);
-        }
-      });
-    } catch {
-      return; // the node is stopping (see fail)
-    }
-    for (const { session, bytes } of handled) {
-      session.inboundQueued--;
-      session.inboundBytes -= bytes;
-      const below =
-        session.inboundQueued < MAX_INBOUND_QUEUED_PER_PEER / 2 &&
-        session.inboundBytes < MAX_INBOUND_BYTES_PER_PEER / 2;
-      if (session.connection.socket.isPaused && below) session.connection.socket.resume();
-    }
-    for (const [session, code, detail] of refusals) this.peers.refuse(session, code, detail);
-  }
-
   private lastPrune = Number.NEGATIVE_INFINITY;
 
   private lonelySince: number | null = null;
@@ -457,70 +366,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   private settled(record: ProposalRecord): void {
-    const { agentId, principalId, trustScore, event } = record.update.payload;
-    const took = (record.settledAt ?? record.createdAt) - record.createdAt;
-    if (record.state === 'committed') {
-      this.logger.info(
-        { id: record.id, agentId, principalId, trustScore, event, votes: record.votes, ms: took },
-        'update committed',
-      );
-    } else {
-      this.logger.warn(
-        {
-          id: record.id,
-          agentId,
-          principalId,
-          rejection: record.rejection,
-          reasons: record.reasons,
-          ms: took,
-        },
-        'update rejected',
-      );
-    }
+    logSettled(this.logger, record);
     this.emit('proposal', record);
     const waiters = this.waiters.get(record.id);
     if (waiters === undefined) return;
     this.waiters.delete(record.id);
     for (const resolve of waiters) resolve(record);
-  }
-
-  private logCritical(event: Verified<CriticalEvent>): void {
-    switch (event.type) {
-      case 'REVOCATION':
-        this.logger.info(
-          {
-            agentId: event.payload.agentId,
-            principalId: event.payload.principalId,
-            reason: event.payload.reason,
-            origin: event.origin.slice(0, 12),
-          },
-          'revocation applied',
-        );
-        break;
-      case 'SECURITY_ALERT':
-        this.logger.warn(
-          {
-            severity: event.severity,
-            subject: event.subject,
-            summary: event.summary,
-            origin: event.origin.slice(0, 12),
-          },
-          'security alert',
-        );
-        break;
-      case 'KEY_ROTATION':
-        this.logger.info(
-          { from: event.origin.slice(0, 12), to: event.newNodeId.slice(0, 12) },
-          'key rotation applied',
-        );
-        break;
-      case 'BLACKLIST':
-        this.logger.warn(
-          { offender: event.offender.slice(0, 12), reason: event.reason, by: event.origin.slice(0, 12) },
-          'node blacklisted',
-        );
-        break;
-    }
   }
 
   // ---- Local actions -----------------------------------------------------------------------------------
@@ -588,27 +439,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   /**
-   * Completes a key rotation a crash interrupted: a pending key whose rotation reached the ledger becomes the
-   * node's key; one whose rotation did not is discarded. Returns the key to run with.
-   */
-  private finishKeyRotation(current: KeyPair): KeyPair {
-    const { dataDir } = this.options;
-    const pending = readPendingKey(dataDir);
-    if (pending === null) return current;
-    const pendingId = nodeIdOf(sodiumCrypto, pending.publicKey);
-    const rotated = this.store
-      .entriesOfType(['KEY_ROTATION'])
-      .some((entry) => entry.type === 'KEY_ROTATION' && entry.newNodeId === pendingId);
-    if (!rotated) {
-      discardPendingKey(dataDir);
-      return current;
-    }
-    if (nodeIdOf(sodiumCrypto, current.publicKey) !== pendingId)
-      promotePendingKey(dataDir, current, new Date(this.clock.now()));
-    return pending;
-  }
-
-  /**
    * Rotates this node's key. The new key is on disk (pending) before the rotation is stored, and becomes the
    * node's key only after: a crash at any point leaves the old identity or the new one, never neither.
    */
@@ -658,7 +488,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   private async shutdown(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
-    this.scheduler.stop();
+    this.inbound.stop();
     this.lightLookup?.stop();
     this.peers.stop();
     const closing = this.listener?.close() ?? Promise.resolve();

@@ -58,7 +58,11 @@ export function handleCritical(state: EngineState, event: CriticalEvent): Outcom
   }
   const problem = admissionProblem(event, admission(state, true));
   if (problem !== null) return problem === 'TM_ERR_ROTATION_INVALID' ? reject(problem) : ignore(problem);
-  const verified = verifySigned(state, event);
+  return verifyAndApply(state, event, verifySigned(state, event));
+}
+
+/** The expensive part of admission, shared by live and imported events: signatures, then evidence. */
+function verifyAndApply(state: EngineState, event: CriticalEvent, verified: Outcome<string>): Outcome<void> {
   if (verified.kind !== 'accept') return verified;
   if (event.type === 'BLACKLIST') {
     const evidence = checkEvidence(event, commitContext(state));
@@ -93,14 +97,7 @@ function takeConflicting(state: EngineState, event: CriticalEvent): Outcome<unkn
 export function importCritical(state: EngineState, event: CriticalEvent): Outcome<void> {
   const problem = admissionProblem(event, admission(state, false));
   if (problem !== null) return ignore(problem);
-  const verified = state.verifier.verify(event);
-  if (verified.kind !== 'accept') return verified;
-  if (event.type === 'BLACKLIST') {
-    const evidence = checkEvidence(event, commitContext(state));
-    if (evidence.kind !== 'accept') return evidence;
-  }
-  applyCritical(state, markVerified(event));
-  return accept(undefined);
+  return verifyAndApply(state, event, state.verifier.verify(event));
 }
 
 /** Stores a verified critical event and puts it into effect at once. */

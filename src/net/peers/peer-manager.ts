@@ -66,8 +66,6 @@ export interface PeerManagerOptions {
   readonly backoff: BackoffOptions;
   /** Extra TLS options for outbound wss:// (a private CA, for example). */
   readonly tlsClient?: Pick<ClientOptions, 'ca' | 'rejectUnauthorized'>;
-  /** Pause reading a socket when this many of its messages wait to be handled. */
-  readonly maxInboundQueued: number;
 }
 
 export interface PeerManagerModules {

@@ -1,0 +1,63 @@
+// The options, modules and events of a TrustMeshNode, apart from the class so embedders can import types alone.
+import type { ProposalRecord } from '../core/consensus/proposals.js';
+import type { KeyPair } from '../core/crypto.js';
+import type { NodeType } from '../core/engine/types.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { Commit, CriticalEvent, Message } from '../core/messages/schemas.js';
+import type { Network } from '../core/network.js';
+import type { Clock } from '../core/time.js';
+import type { Verified } from '../core/verified.js';
+import type { Logger } from '../log.js';
+import type { PeerSummary } from '../net/peers/peer-manager.js';
+import type { ConnectionLimits } from '../net/transport/connection.js';
+import type { BackoffOptions } from '../net/transport/dialer.js';
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly network: Network;
+  readonly key: KeyPair;
+  readonly type?: NodeType;
+  readonly host?: string;
+  readonly port?: number;
+  /** Host others should dial (defaults to `host`, or 127.0.0.1 when listening on every interface). */
+  readonly advertiseHost?: string;
+  /** ws:// or wss:// endpoints to keep connections to, besides the network file's bootstrap nodes. */
+  readonly peers?: readonly string[];
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Extra CA certificates trusted for outbound wss:// (a private CA or a self-signed peer). */
+  readonly tlsCa?: string | Buffer;
+  /** Vote on proposals (full nodes do by default, bridges opt in, light nodes never). */
+  readonly validator?: boolean;
+  readonly maxInboundPeers?: number;
+  /** Byte budget of a light node's cache. */
+  readonly lightCacheBytes?: number;
+  readonly storageSync?: 'full' | 'normal';
+  readonly connectionLimits?: Partial<ConnectionLimits>;
+  readonly backoff?: BackoffOptions;
+  /** Dial the network file's bootstrap endpoints (default true). */
+  readonly useBootstrap?: boolean;
+  /** Milliseconds between engine ticks (deadlines, announces). */
+  readonly tickMs?: number;
+}
+
+export interface NodeModules {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export interface NodeEvents {
+  committed: [commit: Verified<Commit>, proposedHere: boolean];
+  proposal: [record: ProposalRecord];
+  critical: [event: Verified<CriticalEvent>];
+  'peer:connected': [peer: PeerSummary];
+  'peer:disconnected': [nodeId: string, code: ErrorCode | null];
+  blacklisted: [nodeId: string];
+  rotated: [fromId: string, toId: string];
+  /** A gossiped or routed message this node accepted from a peer. */
+  message: [message: Message, fromPeer: string];
+  /** The node hit an error it could not contain (storage failure or a bug) and is stopping. */
+  fatal: [error: unknown];
+  /** A message refused by the engine or the frame decoder, with the reason. */
+  dropped: [peerId: string, type: string, kind: 'ignore' | 'reject', code: ErrorCode];
+}
