@@ -12,11 +12,6 @@ const STOP_DEADLINE_MS = 5_000;
 /** Loaded on demand, so full and light nodes never load fastify. */
 const lazyBridgeApi: ServiceFactory = async (...args) =>
   (await import('../api/service.js')).bridgeApiService(...args);
-let bridgeApiFactory: ServiceFactory | undefined = lazyBridgeApi;
-/** The bridge API module plugs itself in here (keeps the CLI from depending on fastify when not a bridge). */
-export function useBridgeApi(factory: ServiceFactory): void {
-  bridgeApiFactory = factory;
-}
 
 export function registerStartCommand(program: Command, context: CliContext): void {
   const command = program
@@ -43,7 +38,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
     process.on('SIGTERM', listener);
     let running: RunningNode;
     try {
-      running = await runNode(config, logger, bridgeApiFactory);
+      running = await runNode(config, logger, lazyBridgeApi);
     } catch (error) {
       process.off('SIGINT', listener);
       process.off('SIGTERM', listener);

@@ -18,5 +18,3 @@ export interface Crypto {
 export const PUBLIC_KEY_BYTES = 32;
 export const SECRET_KEY_BYTES = 64;
 export const SIGNATURE_BYTES = 64;
-export const NONCE_BYTES = 32;
-export const DIGEST_BYTES = 32;

@@ -28,7 +28,3 @@ export function fromHex(text: string, length: number): Uint8Array | null {
 }
 
 export const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
-}

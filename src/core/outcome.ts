@@ -13,7 +13,3 @@ export const ignore = (code: ErrorCode, detail?: string): Ignored =>
   detail === undefined ? { kind: 'ignore', code } : { kind: 'ignore', code, detail };
 export const reject = (code: ErrorCode, detail?: string): Rejected =>
   detail === undefined ? { kind: 'reject', code } : { kind: 'reject', code, detail };
-
-export function describeFailure(failure: Failure): string {
-  return failure.detail === undefined ? failure.code : `${failure.code} (${failure.detail})`;
-}

@@ -35,7 +35,11 @@ describe('devnet smoke scenario (5 real nodes on loopback)', () => {
     assert.equal(report.updates.rejected, 1);
     const [reasons] = Object.values(report.updates.rejectedReasons);
     assert.ok((reasons?.TM_ERR_SCORE_OUT_OF_RANGE ?? 0) >= 1, JSON.stringify(reasons));
-    assert.deepEqual(Object.values(report.updates.rejections), ['TM_ERR_PROPOSAL_REJECTED'], 'rejected, not expired');
+    assert.deepEqual(
+      Object.values(report.updates.rejections),
+      ['TM_ERR_PROPOSAL_REJECTED'],
+      'rejected, not expired',
+    );
   });
 
   test('every node ends with the same state hash', () => {

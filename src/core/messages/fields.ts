@@ -65,5 +65,3 @@ export const TRUST_EVENTS = [
 ] as const;
 export const TrustEvent = Type.Union(TRUST_EVENTS.map((event) => Type.Literal(event)));
 export type TrustEvent = Static<typeof TrustEvent>;
-
-export const NODE_CAPABILITIES = ['FULL_NODE', 'LIGHT_NODE', 'BRIDGE_NODE', 'VALIDATOR'] as const;

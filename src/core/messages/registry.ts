@@ -42,8 +42,6 @@ export const MESSAGE_INFO: Readonly<Record<MessageType, TypeInfo>> = {
   QUERY_RESULT: { scope: 'link', lane: 'normal' },
 };
 
-export const CRITICAL_TYPES = ['REVOCATION', 'KEY_ROTATION', 'SECURITY_ALERT', 'BLACKLIST'] as const;
-
 const validators = new Map<string, TypeCheck<TSchema>>(
   Object.entries(MESSAGE_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]),
 );
@@ -58,11 +56,4 @@ export function schemaViolation(type: MessageType, value: unknown): string | nul
   if (check.Check(value)) return null;
   const first = check.Errors(value).First();
   return first ? `${first.path || '/'}: ${first.message}` : 'invalid';
-}
-
-export function isValidMessage<K extends MessageType>(
-  type: K,
-  value: unknown,
-): value is Extract<Message, { type: K }> {
-  return validators.get(type)!.Check(value);
 }

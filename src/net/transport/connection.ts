@@ -140,7 +140,6 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.closeCode = code;
-    this.closeDetail = detail;
     // Nothing queued is sent after a close: release it now rather than when the session is collected.
     this.lanes.critical.clear();
     this.lanes.normal.clear();
@@ -155,8 +154,6 @@ export class Connection {
       setTimeout(() => this.socket.terminate(), 2_000).unref();
     }
   }
-
-  closeDetail = '';
 
   get closedWith(): ErrorCode | null {
     return this.closeCode;
