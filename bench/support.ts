@@ -1,5 +1,8 @@
 // Shared pieces of the benchmarks: result shape, percentiles, and a quiet devnet of N real nodes.
 // Benchmarks report medians and percentiles; absolute figures vary with the machine, ratios within a run less so.
+import { percentile } from '../src/devnet/smoke.js';
+
+export { percentile };
 
 export interface BenchResult {
   /** Short id, also the key in results JSON. */
@@ -23,13 +26,6 @@ export interface Bench {
   name: string;
   title: string;
   run(options: BenchOptions): Promise<BenchResult>;
-}
-
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
 }
 
 export const median = (values: readonly number[]): number => percentile(values, 50);

@@ -1,6 +1,7 @@
 // Inbound work queue shared by all connections: critical messages are handled before any normal one.
 // Work runs in bounded batches between event-loop turns, so a frame that arrives mid-backlog can still jump it.
 import type { Lane } from '../core/messages/registry.js';
+import { Fifo } from './fifo.js';
 
 export interface InboundItem<T> {
   readonly lane: Lane;
@@ -14,28 +15,6 @@ export interface SchedulerOptions {
    */
   readonly turnMs: number;
   readonly now: () => number;
-}
-
-/** A FIFO with O(1) shift; compacts when the consumed prefix dominates. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-  push(item: T): void {
-    this.items.push(item);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head]!;
-    this.items[this.head++] = undefined as T;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-  get length(): number {
-    return this.items.length - this.head;
-  }
 }
 
 /** Critical items handled per turn regardless of the time budget. */

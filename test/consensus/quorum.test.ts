@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
-import { TestMesh } from '../support/mesh.js';
+import { TestMesh, waitFor } from '../support/mesh.js';
 
 describe('simple-majority, stake-weighted consensus over real sockets', () => {
   let mesh: TestMesh;
@@ -27,7 +27,7 @@ describe('simple-majority, stake-weighted consensus over real sockets', () => {
     assert.equal(committed.acceptWeight, 75);
     assert.equal(committed.commit?.votes.length, 2);
     // B verified the commit on its own and applied it.
-    await waitUntil(() => b.record('agent', 'p')?.trustScore === 610);
+    await waitFor(() => b.record('agent', 'p')?.trustScore === 610, 5_000, 'commit at b');
     const record = b.record('agent', 'p')!;
     assert.deepEqual(
       record.signatures.map((s) => s.nodeId).sort(),
@@ -75,11 +75,3 @@ describe('a network without stake', () => {
     }
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

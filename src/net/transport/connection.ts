@@ -3,6 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { ErrorCode } from '../../core/errors.js';
 import type { Lane } from '../../core/messages/registry.js';
+import { Fifo } from '../fifo.js';
 
 export interface ConnectionLimits {
   /** Frames waiting in both lanes before the peer counts as not reading and is dropped. */
@@ -18,35 +19,28 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   highWaterBytes: 256 * 1024,
 };
 
-/** A FIFO with O(1) shift that compacts itself occasionally. */
+/** One lane: a FIFO of frames that also counts the bytes waiting in it. */
 class FrameQueue {
-  private items: string[] = [];
-  private head = 0;
+  private readonly frames = new Fifo<string>();
   bytes = 0;
 
   push(frame: string): void {
-    this.items.push(frame);
+    this.frames.push(frame);
     this.bytes += frame.length;
   }
 
   shift(): string | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const frame = this.items[this.head++]!;
-    this.bytes -= frame.length;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const frame = this.frames.shift();
+    if (frame !== undefined) this.bytes -= frame.length;
     return frame;
   }
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.frames.length;
   }
 
   clear(): void {
-    this.items = [];
-    this.head = 0;
+    this.frames.clear();
     this.bytes = 0;
   }
 }
