@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { sodiumCrypto } from '../src/crypto/sodium.js';
+import { internals } from '../src/node/internals.js';
 import { TrustMeshNode } from '../src/node/node.js';
 import { testKeyPair, testNetwork } from '../test/support/fixtures.js';
 import type { Bench, BenchOptions, BenchResult } from './support.js';
@@ -23,7 +24,7 @@ async function run(node: TrustMeshNode, frames: number, duplicate: boolean): Pro
       worker.once('message', () => resolve());
       worker.once('error', reject);
     });
-    const stats = node.engine.stats;
+    const stats = internals(node).engine.stats;
     const counted = () => (duplicate ? stats.duplicatesDropped : stats.accepted);
     const before = counted();
     // The first copy of a duplicated frame is accepted, not dropped.

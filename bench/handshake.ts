@@ -31,10 +31,10 @@ export const handshakeBench: Bench = {
         const started = process.hrtime.bigint();
         const peer = await RawPeer.connect(node.endpoint, testKeyPair(1), network.networkId);
         await peer.handshake();
-        await until(() => node.peers.isConnected(peerId), 5_000, 'the node to establish the peer');
+        await until(() => node.isConnectedTo(peerId), 5_000, 'the node to establish the peer');
         times.push(Number(process.hrtime.bigint() - started) / 1e6);
         peer.close();
-        await until(() => !node.peers.isConnected(peerId), 5_000, 'the node to drop the peer');
+        await until(() => !node.isConnectedTo(peerId), 5_000, 'the node to drop the peer');
       }
       return {
         name: 'handshake',

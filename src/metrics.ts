@@ -9,6 +9,7 @@ export interface NodeMetricsSources {
   ledgerEntries(): number;
   engineStats(): Record<string, number>;
   verifierStats(): { verified: number; cached: number; failed: number };
+  duplicateFrames(): number;
 }
 
 export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
@@ -28,22 +29,37 @@ export function createNodeMetrics(sources: NodeMetricsSources) {
   gauge('trustmesh_inbound_queued_messages', 'Messages waiting to be handled', sources.inboundQueued);
   gauge('trustmesh_proposals_pending', 'Proposals made here and not yet settled', sources.pendingProposals);
   gauge('trustmesh_ledger_entries', 'Entries stored in the ledger', sources.ledgerEntries);
-  const engine = new Gauge({
-    name: 'trustmesh_engine_messages',
-    help: 'Engine message counters since start, by kind (received, accepted, ignored, rejected, duplicatesDropped, …)',
-    labelNames: ['kind'],
+  // Monotonic counts kept as plain numbers on the hot path and read at scrape time, exposed as counters.
+  const counter = (name: string, help: string, label: string, read: () => Record<string, number>) =>
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of Object.entries(read())) this.inc({ [label]: value }, count);
+      },
+    });
+  const engine = counter(
+    'trustmesh_engine_messages_total',
+    'Engine message counters since start, by kind (received, accepted, ignored, rejected, duplicatesDropped, …)',
+    'kind',
+    sources.engineStats,
+  );
+  const signatures = counter(
+    'trustmesh_signatures_total',
+    'Signature checks since start: verified with Ed25519, answered from cache, failed',
+    'result',
+    sources.verifierStats,
+  );
+  new Counter({
+    name: 'trustmesh_frames_duplicate_dropped_total',
+    help: 'Byte-identical copies of handled messages dropped before parsing',
     registers: [registry],
     collect() {
-      for (const [kind, value] of Object.entries(sources.engineStats())) this.set({ kind }, value);
-    },
-  });
-  const signatures = new Gauge({
-    name: 'trustmesh_signatures',
-    help: 'Signature checks since start: verified with Ed25519, answered from cache, failed',
-    labelNames: ['result'],
-    registers: [registry],
-    collect() {
-      for (const [result, value] of Object.entries(sources.verifierStats())) this.set({ result }, value);
+      this.reset();
+      this.inc(sources.duplicateFrames());
     },
   });
   return {

@@ -14,7 +14,7 @@ import type {
   TrustUpdate,
   Vote,
 } from './messages/schemas.js';
-import { accept, type Outcome, reject } from './outcome.js';
+import { accept, type Failure, type Outcome, reject } from './outcome.js';
 
 export const SIGNING_DOMAIN = 'TRUST-MESH/1';
 
@@ -152,6 +152,63 @@ export function verifyDetached(
   return sig !== null && key !== null && crypto.verify(sig, bytes, key);
 }
 
+/** One Ed25519 check: a signature over bytes with a raw public key. */
+export interface SignatureCheck {
+  readonly signature: Uint8Array;
+  readonly message: Uint8Array;
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * What verifying a message takes, in check order: structural failures (a key that is not its node id, a
+ * signature that is not 64 bytes) decide at once; each Ed25519 check decides with its own failure if false.
+ */
+export type VerificationStep =
+  | { readonly kind: 'fail'; readonly outcome: Failure }
+  | { readonly kind: 'check'; readonly check: SignatureCheck; readonly failure: Failure };
+
+export function verificationSteps(
+  crypto: Crypto,
+  message: SignedMessage,
+  bytes: Uint8Array,
+): VerificationStep[] {
+  const steps: VerificationStep[] = [];
+  const signer = signerOf(message);
+  const signed = (signature: string, publicKey: string, failure: Failure): VerificationStep => {
+    const sig = fromBase64(signature, SIGNATURE_BYTES);
+    const key = fromBase64(publicKey, PUBLIC_KEY_BYTES);
+    if (sig === null || key === null) return { kind: 'fail', outcome: failure };
+    return { kind: 'check', check: { signature: sig, message: bytes, publicKey: key }, failure };
+  };
+  if (!nodeIdMatchesKey(crypto, signer.nodeId, signer.publicKey)) {
+    return [{ kind: 'fail', outcome: reject('TM_ERR_NODE_ID_MISMATCH') }];
+  }
+  const own = reject('TM_ERR_SIG_INVALID', `${message.type} from ${signer.nodeId.slice(0, 12)}`);
+  steps.push(signed(signatureOf(message), signer.publicKey, own));
+  if (message.type === 'KEY_ROTATION') {
+    steps.push(
+      nodeIdMatchesKey(crypto, message.newNodeId, message.newPublicKey)
+        ? signed(
+            message.newSignature,
+            message.newPublicKey,
+            reject('TM_ERR_ROTATION_INVALID', 'newSignature does not verify'),
+          )
+        : { kind: 'fail', outcome: reject('TM_ERR_NODE_ID_MISMATCH') },
+    );
+  }
+  return steps;
+}
+
+/** The outcome of a message's steps given each check's result (in step order, checks only). */
+export function settleSteps(steps: readonly VerificationStep[], results: readonly boolean[]): Outcome<void> {
+  let next = 0;
+  for (const step of steps) {
+    if (step.kind === 'fail') return step.outcome;
+    if (!results[next++]) return step.failure;
+  }
+  return accept(undefined);
+}
+
 /**
  * Checks a signed message on its own: signer id matches key, signature(s) verify. Never throws. `bytes` are the
  * message's signed bytes when the caller already has them.
@@ -162,17 +219,14 @@ export function verifyMessage(
   message: SignedMessage,
   bytes: Uint8Array = messageSigningBytes(networkId, message),
 ): Outcome<void> {
-  const signer = signerOf(message);
-  if (!nodeIdMatchesKey(crypto, signer.nodeId, signer.publicKey)) return reject('TM_ERR_NODE_ID_MISMATCH');
-  if (!verifyDetached(crypto, signatureOf(message), bytes, signer.publicKey)) {
-    return reject('TM_ERR_SIG_INVALID', `${message.type} from ${signer.nodeId.slice(0, 12)}`);
+  const steps = verificationSteps(crypto, message, bytes);
+  const results: boolean[] = [];
+  for (const step of steps) {
+    if (step.kind === 'fail') break;
+    const { signature, message: signed, publicKey } = step.check;
+    const ok = crypto.verify(signature, signed, publicKey);
+    results.push(ok);
+    if (!ok) break;
   }
-  if (message.type === 'KEY_ROTATION') {
-    if (!nodeIdMatchesKey(crypto, message.newNodeId, message.newPublicKey))
-      return reject('TM_ERR_NODE_ID_MISMATCH');
-    if (!verifyDetached(crypto, message.newSignature, bytes, message.newPublicKey)) {
-      return reject('TM_ERR_ROTATION_INVALID', 'newSignature does not verify');
-    }
-  }
-  return accept(undefined);
+  return settleSteps(steps, results);
 }

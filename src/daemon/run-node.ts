@@ -103,14 +103,13 @@ export async function runNode(
 
 /** Mistakes that leave a node running but useless, said once at start-up rather than discovered later. */
 function warnAboutSetup(node: TrustMeshNode, config: Config, logger: Logger): void {
-  const stake = node.engine.registry.stakeOf(node.nodeId);
-  if (stake > 0 && !node.engine.votes) {
+  const { stake, validator, member } = node.status();
+  if (stake > 0 && !validator) {
     logger.warn(
       { stake, type: config.type },
       'this node holds stake but does not vote: its stake still counts in the total, so fewer updates can reach a majority (start with --validator, or give the stake to a voting node)',
     );
   }
-  const member = node.engine.registry.isMember(node.nodeId);
   if (!member) {
     logger.warn(
       { nodeId: node.nodeId, network: node.network.networkId },

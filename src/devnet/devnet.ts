@@ -170,7 +170,7 @@ export class Devnet {
       throw error;
     }
     const edges = devnetTopology(count);
-    for (const [from, to] of edges) members[from]!.node.peers.addTarget(members[to]!.node.endpoint);
+    for (const [from, to] of edges) members[from]!.node.addPeer(members[to]!.node.endpoint);
     return new Devnet(
       dir,
       network,
@@ -192,8 +192,8 @@ export class Devnet {
     while (
       !this.edges.every(
         ([a, b]) =>
-          this.nodes[a]!.peers.isConnected(this.nodes[b]!.nodeId) &&
-          this.nodes[b]!.peers.isConnected(this.nodes[a]!.nodeId),
+          this.nodes[a]!.isConnectedTo(this.nodes[b]!.nodeId) &&
+          this.nodes[b]!.isConnectedTo(this.nodes[a]!.nodeId),
       )
     ) {
       if (Date.now() > deadline) throw new Error(`devnet links not all up after ${timeoutMs} ms`);
@@ -206,7 +206,7 @@ export class Devnet {
     const index = new Map(this.nodes.map((node, i) => [node.nodeId, i]));
     const edges: Array<[number, number]> = [];
     for (const [i, node] of this.nodes.entries()) {
-      for (const peerId of node.peers.connectedIds()) {
+      for (const peerId of node.connectedPeers()) {
         const j = index.get(peerId);
         if (j !== undefined && i < j) edges.push([i, j]);
       }

@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../core/messages/fields.js';
 import type { QueryResult } from '../core/messages/schemas.js';
 import type { Logger } from '../log.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
-import type { SqliteStore } from '../store/sqlite-store.js';
+import type { NodeStore } from '../store/interface.js';
 
 export interface LightLookupOptions {
   /** How long to wait for one full node's answer to one page. */
@@ -44,7 +44,7 @@ export class LightLookup {
   constructor(
     private readonly engine: MeshEngine,
     private readonly peers: PeerManager,
-    private readonly store: SqliteStore,
+    private readonly store: NodeStore,
     private readonly logger: Logger,
     private readonly options: LightLookupOptions = DEFAULT_LIGHT_LOOKUP,
   ) {}

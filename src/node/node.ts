@@ -1,40 +1,34 @@
-// A running Trust Mesh node: wires the pure engine to the WebSocket transport, SQLite, timers and metrics.
-// Embeddable (TrustMeshNode.start) and used by the CLI daemon, the devnet and the tests alike.
+// A running Trust Mesh node: wires the pure engine to the WebSocket transport, storage, timers and metrics.
+// Embeddable (TrustMeshNode.start); its public surface (reads, actions, events) is all the API, CLI and devnet use.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import type { ProposalRecord } from '../core/consensus/proposals.js';
 import type { KeyPair } from '../core/crypto.js';
-import { MeshEngine, type ProposalInput } from '../core/engine/engine.js';
+import type { MeshEngine, ProposalInput } from '../core/engine/engine.js';
 import type { NodeType } from '../core/engine/types.js';
 import { TrustMeshError } from '../core/errors.js';
 import type { CriticalEvent, KeyRotation } from '../core/messages/schemas.js';
 import type { Network } from '../core/network.js';
 import type { Signer } from '../core/signing.js';
-import type { MeshTrustRecord } from '../core/state/record.js';
-import type { Clock } from '../core/time.js';
+import type { HistoryItem, MeshTrustRecord } from '../core/state/record.js';
 import type { Verified } from '../core/verified.js';
-import { createSigner, generateKeyPair, randomBytes, sodiumCrypto } from '../crypto/sodium.js';
-import { type Logger, silentLogger } from '../log.js';
-import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
-import { PeerManager, type PeerSession, type PeerSummary } from '../net/peers/peer-manager.js';
-import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
-import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
+import { createSigner, generateKeyPair } from '../crypto/sodium.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics.js';
+import type { PeerSummary } from '../net/peers/peer-manager.js';
 import { listen, MESH_PATH, type MeshListener } from '../net/transport/server.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import type { SequencedEntry } from '../store/interface.js';
 import { VERSION } from '../version.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { InboundPath } from './inbound.js';
 import { finishPendingRotation, promotePendingKey, writePendingKey } from './key-file.js';
-import { LightLookup } from './light-lookup.js';
-import { logCritical, logSettled } from './node-log.js';
+import { logSettled } from './node-log.js';
+import { NodeParts } from './parts.js';
 import type { NodeEvents, NodeModules, NodeOptions } from './types.js';
 
 export type { NodeEvents, NodeModules, NodeOptions } from './types.js';
 
-const systemClock: Clock = { now: () => Date.now() };
 /** How long a settled proposal's status stays answerable (GET /v1/updates/:id); its commit stays forever. */
 export const PROPOSAL_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -42,25 +36,37 @@ const PRUNE_EVERY_MS = 3_600_000;
 const ALONE_WARN_AFTER_MS = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 4_000;
 
+export interface NodeStatus {
+  nodeId: string;
+  publicKey: string;
+  type: NodeType;
+  version: string;
+  networkId: string;
+  endpoint: string;
+  validator: boolean;
+  /** Whether the network file (or a rotation from one of its nodes) makes this node a member. */
+  member: boolean;
+  /** This node's stake, and all active validators' stake, as the committed ledger has them now. */
+  stake: number;
+  totalStake: number;
+  peers: number;
+  ledgerEntries: number;
+  latestSeq: number;
+  pendingProposals: number;
+  uptimeMs: number;
+}
+
 export class TrustMeshNode extends EventEmitter<NodeEvents> {
   readonly type: NodeType;
   readonly network: Network;
   readonly logger: Logger;
-  readonly store: SqliteStore;
-  readonly engine: MeshEngine;
-  readonly peers: PeerManager;
-  readonly metrics: NodeMetrics;
+  readonly startedAt: number;
+  private readonly parts: NodeParts;
   private listener: MeshListener | null = null;
-  private readonly inbound: InboundPath;
   private ticker: NodeJS.Timeout | null = null;
-  private signer: Signer;
   private keyPair: KeyPair;
-  private readonly clock: Clock;
   private stopping: Promise<void> | null = null;
   private readonly waiters = new Map<string, Array<(record: ProposalRecord) => void>>();
-  /** Only light nodes ask others for records they do not hold. */
-  private readonly lightLookup: LightLookup | null;
-  readonly startedAt: number;
 
   private constructor(
     private readonly options: NodeOptions,
@@ -72,130 +78,18 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     super();
     this.type = options.type ?? 'full';
     this.network = options.network;
-    this.clock = modules.clock ?? systemClock;
-    this.startedAt = this.clock.now();
-    this.store = SqliteStore.open(join(options.dataDir, 'trust-mesh.db'), {
-      crypto: sodiumCrypto,
-      synchronous: options.storageSync ?? 'full',
-      ...(this.type === 'light' ? { lightBudgetBytes: options.lightCacheBytes ?? 1024 ** 3 } : {}),
-    });
-    this.keyPair = finishPendingRotation(
-      options.dataDir,
-      this.store,
-      options.key,
-      new Date(this.clock.now()),
-    );
-    this.signer = createSigner(this.keyPair);
-    this.logger = (modules.logger ?? silentLogger()).child({ node: this.signer.nodeId.slice(0, 8) });
-    const random = modules.random ?? Math.random;
-    const entropy = { messageId: () => crypto.randomUUID(), nonce: () => randomBytes(32) };
-    const capabilities = [
-      this.type === 'light' ? 'LIGHT_NODE' : 'FULL_NODE',
-      ...(this.type === 'bridge' ? ['BRIDGE_NODE'] : []),
-    ];
-    this.peers = new PeerManager(
-      {
-        network: this.network,
-        capabilities,
-        endpoints: [endpoint],
-        agent: `trust-mesh/${VERSION}`,
-        maxInboundPeers: options.maxInboundPeers ?? 32,
-        limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
-        backoff: options.backoff ?? DEFAULT_BACKOFF,
-        ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
-      },
-      {
-        crypto: sodiumCrypto,
-        clock: this.clock,
-        entropy,
-        random,
-        logger: this.logger,
-        signer: () => this.signer,
-        registry: () => this.engine.registry,
-        onEstablished: (session) => this.onPeerEstablished(session),
-        onClosed: (session, code) => {
-          this.metrics.connections.inc({ code: code ?? 'closed' });
-          this.lightLookup?.fullNodesChanged();
-          this.defer(() => this.emit('peer:disconnected', session.nodeId!, code));
-        },
-        onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
-        onFrameRefused: (session, failure) => {
-          this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
-          const peerId = session.nodeId ?? session.connection.remoteAddress;
-          this.defer(() => this.emit('dropped', peerId, 'frame', failure.kind, failure.code));
-        },
-      },
-    );
-    this.engine = new MeshEngine(
-      {
-        network: this.network,
-        signer: this.signer,
-        nodeType: this.type,
-        votes: this.type !== 'light' && (options.validator ?? this.type === 'full'),
-        endpoints: [endpoint],
-      },
-      {
-        crypto: sodiumCrypto,
-        clock: this.clock,
-        entropy,
-        ledger: this.store,
-        proposals: this.store,
-        output: this.peers,
-        events: {
-          committed: (commit, proposedHere) => {
-            this.metrics.commits.inc();
-            this.defer(() => this.emit('committed', commit, proposedHere));
-          },
-          proposalSettled: (record) => {
-            this.metrics.proposals.inc({ state: record.state });
-            if (record.state === 'committed' && record.settledAt !== undefined) {
-              this.metrics.commitLatency.observe((record.settledAt - record.createdAt) / 1000);
-            }
-            this.defer(() => this.settled(record));
-          },
-          critical: (event) => {
-            this.metrics.critical.inc({ type: event.type });
-            this.defer(() => {
-              logCritical(this.logger, event);
-              this.emit('critical', event);
-            });
-          },
-          rotated: (fromId, toId) => {
-            this.peers.rename(fromId, toId);
-            this.defer(() => this.emit('rotated', fromId, toId));
-          },
-          blacklisted: (nodeId) => this.defer(() => this.emit('blacklisted', nodeId)),
-          queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
-          accepted: (peerId, message) => {
-            if (this.listenerCount('message') > 0) this.defer(() => this.emit('message', message, peerId));
-          },
-          dropped: (peerId, type, outcome) => {
-            this.metrics.dropped.inc({ type, outcome: outcome.kind, code: outcome.code });
-            const level = outcome.kind === 'reject' ? 'warn' : 'debug';
-            this.logger[level](
-              { peer: peerId.slice(0, 12), type, code: outcome.code, detail: outcome.detail },
-              'message dropped',
-            );
-            this.defer(() => this.emit('dropped', peerId, type, outcome.kind, outcome.code));
-          },
-        },
-      },
-    );
-    this.lightLookup =
-      this.type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
-    this.inbound = new InboundPath({
-      engine: () => this.engine,
+    this.parts = new NodeParts(options, modules, endpoint, {
+      keyPair: (store, clock) =>
+        finishPendingRotation(options.dataDir, store, options.key, new Date(clock.now())),
+      defer: (work) => this.defer(work),
+      emit: (event, ...args) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args),
+      wantsMessages: () => this.listenerCount('message') > 0,
+      settled: (record) => this.settled(record),
       atomically: (what, work) => this.atomically(what, work),
-      refuse: (session, code, detail) => this.peers.refuse(session, code, detail),
     });
-    this.metrics = createNodeMetrics({
-      peers: () => this.peers.connectedIds().length,
-      inboundQueued: () => this.inbound.queued,
-      pendingProposals: () => this.engine.pendingProposals,
-      ledgerEntries: () => this.store.size(),
-      engineStats: () => ({ ...this.engine.stats }),
-      verifierStats: () => ({ ...this.engine.verifier.stats }),
-    });
+    this.keyPair = this.parts.keyPair;
+    this.logger = this.parts.logger;
+    this.startedAt = this.parts.clock.now();
   }
 
   /** Opens storage, listens, dials peers and bootstrap nodes. */
@@ -241,14 +135,15 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   private begin(): void {
-    for (const url of this.options.peers ?? []) this.peers.addTarget(url);
+    const { peers, engine } = this.parts;
+    for (const url of this.options.peers ?? []) peers.addTarget(url);
     if (this.options.useBootstrap ?? true) {
       for (const node of this.network.nodes) {
         if (node.endpoint !== undefined && node.nodeId !== this.nodeId)
-          this.peers.addTarget(node.endpoint, node.publicKey);
+          peers.addTarget(node.endpoint, node.publicKey);
       }
     }
-    this.peers.start();
+    peers.start();
     this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 250);
     this.logger.info(
       {
@@ -256,12 +151,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
         type: this.type,
         endpoint: this.endpoint,
         network: this.network.networkId,
-        validator: this.engine.votes,
+        validator: engine.votes,
+        verifierThreads: this.parts.verifier?.threads ?? 0,
       },
       'node started',
     );
-    const stake = this.engine.registry.totalActiveStake();
-    if (stake === 0)
+    if (engine.registry.totalActiveStake() === 0)
       this.logger.warn(
         { network: this.network.networkId },
         'network has no staked validators: updates cannot commit',
@@ -270,33 +165,30 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
 
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const address = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
-    this.peers.attach(socket, false, address);
+    this.parts.peers.attach(socket, false, address);
   }
 
   get nodeId(): string {
-    return this.signer.nodeId;
+    return this.parts.engine.nodeId;
   }
 
   get publicKey(): string {
-    return this.signer.publicKey;
+    return this.parts.engine.publicKey;
   }
 
-  // ---- Inbound path ------------------------------------------------------------------------------------
-
-  private onPeerEstablished(session: PeerSession): void {
-    this.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
-    this.lightLookup?.fullNodesChanged();
-    const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
-    if (summary) this.defer(() => this.emit('peer:connected', summary));
+  get metrics(): NodeMetrics {
+    return this.parts.metrics;
   }
+
+  // ---- Time --------------------------------------------------------------------------------------------
 
   private lastPrune = Number.NEGATIVE_INFINITY;
-
   private lonelySince: number | null = null;
 
   /** Says so when a node has had no peer for a while: nothing it proposes can reach anyone. */
   private warnIfAlone(now: number): void {
-    if (this.peers.connectedIds().length > 0) {
+    const { peers } = this.parts;
+    if (peers.connectedIds().length > 0) {
       this.lonelySince = null;
       return;
     }
@@ -304,27 +196,29 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     if (now - this.lonelySince >= ALONE_WARN_AFTER_MS) {
       this.lonelySince = now;
       this.logger.warn(
-        { dialling: this.peers.targetList().map((target) => target.url) },
+        { dialling: peers.targetList().map((target) => target.url) },
         'no peer connected: check --peer, the network file endpoints, and that they are reachable',
       );
     }
   }
 
   private tick(): void {
+    const { store, engine, frames } = this.parts;
     try {
-      const now = this.clock.now();
+      const now = this.parts.clock.now();
       this.warnIfAlone(now);
+      frames.prune();
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
-        this.atomically('pruning settled proposals', () =>
-          this.store.pruneProposals(now - PROPOSAL_RETENTION_MS),
-        );
+        this.atomically('pruning settled proposals', () => store.pruneProposals(now - PROPOSAL_RETENTION_MS));
       }
-      this.atomically('advancing time', () => this.engine.tick());
+      this.atomically('advancing time', () => engine.tick());
     } catch {
       // fail() already stopped the node.
     }
   }
+
+  // ---- Fail-stop -----------------------------------------------------------------------------------------
 
   /**
    * Runs engine work in one storage transaction. If it throws (a storage failure, or a bug), the transaction
@@ -333,7 +227,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
    */
   private atomically<T>(what: string, work: () => T): T {
     try {
-      return this.store.transaction(work);
+      return this.parts.store.transaction(work);
     } catch (error) {
       this.fail(error, what);
       throw error;
@@ -388,12 +282,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   /** Proposes a trust update; returns at once with its pending record (see whenSettled). */
   submit(input: ProposalInput, overrides: { timestamp?: string } = {}): ProposalRecord {
     this.assertRunning();
-    return structuredClone(this.atomically('proposing', () => this.engine.propose(input, overrides)));
+    return structuredClone(this.atomically('proposing', () => this.parts.engine.propose(input, overrides)));
   }
 
   /** Resolves when the proposal commits, is rejected or expires. */
   whenSettled(id: string): Promise<ProposalRecord> {
-    const current = this.engine.proposalStatus(id);
+    const current = this.parts.engine.proposalStatus(id);
     if (current === null) return Promise.reject(new TrustMeshError('TM_ERR_NOT_FOUND', `no proposal ${id}`));
     if (current.state !== 'pending') return Promise.resolve(current);
     return new Promise((resolve) => {
@@ -404,38 +298,22 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   proposal(id: string): ProposalRecord | null {
-    return this.engine.proposalStatus(id);
+    return this.parts.engine.proposalStatus(id);
   }
 
   revoke(input: { agentId: string; principalId: string; reason: string }): Verified<CriticalEvent> {
     this.assertRunning();
-    return this.atomically('revoking', () => this.engine.revoke(input));
+    return this.atomically('revoking', () => this.parts.engine.revoke(input));
   }
 
   alert(input: Parameters<MeshEngine['alert']>[0]): Verified<CriticalEvent> {
     this.assertRunning();
-    return this.atomically('raising an alert', () => this.engine.alert(input));
+    return this.atomically('raising an alert', () => this.parts.engine.alert(input));
   }
 
-  /** The record as stored here (a light node's cache may lack it: see lookupRecord). */
-  record(agentId: string, principalId: string): MeshTrustRecord | null {
-    return this.store.record(agentId, principalId);
-  }
-
-  /** The record; a light node first fetches and verifies it from full nodes unless it holds it whole. */
-  async lookupRecord(agentId: string, principalId: string): Promise<MeshTrustRecord | null> {
-    await this.lightLookup?.ensureRecord(agentId, principalId);
-    return this.store.record(agentId, principalId);
-  }
-
-  /** Every principal's record for one agent; a light node asks full nodes first. */
-  async lookupAgent(agentId: string): Promise<MeshTrustRecord[]> {
-    await this.lightLookup?.ensureAgent(agentId);
-    return this.store.recordsOfAgent(agentId);
-  }
-
-  stateHash(): string {
-    return this.store.stateHash();
+  /** Keeps a connection to this endpoint (dialled now and redialled with backoff); `pinnedKey` if known. */
+  addPeer(url: string, pinnedKey?: string): void {
+    this.parts.peers.addTarget(url, pinnedKey);
   }
 
   /**
@@ -445,11 +323,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   rotateKey(next: KeyPair = generateKeyPair()): Verified<KeyRotation> {
     this.assertRunning();
     const { dataDir } = this.options;
-    writePendingKey(dataDir, next, new Date(this.clock.now()));
-    const rotation = this.atomically('rotating the key', () => this.engine.rotateKey(createSigner(next)));
-    promotePendingKey(dataDir, this.keyPair, new Date(this.clock.now()));
+    const { engine, clock } = this.parts;
+    writePendingKey(dataDir, next, new Date(clock.now()));
+    const signer: Signer = createSigner(next);
+    const rotation = this.atomically('rotating the key', () => engine.rotateKey(signer));
+    promotePendingKey(dataDir, this.keyPair, new Date(clock.now()));
     this.keyPair = next;
-    this.signer = createSigner(next);
     this.logger.info(
       { from: rotation.origin.slice(0, 12), to: rotation.newNodeId.slice(0, 12) },
       'rotated node key',
@@ -457,11 +336,69 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return rotation;
   }
 
-  peerSummaries(): PeerSummary[] {
-    return this.peers.summaries();
+  // ---- Reads ---------------------------------------------------------------------------------------------
+
+  /** The record as stored here (a light node's cache may lack it: see lookupRecord). */
+  record(agentId: string, principalId: string): MeshTrustRecord | null {
+    return this.parts.store.record(agentId, principalId);
   }
 
-  status() {
+  /** The record; a light node first fetches and verifies it from full nodes unless it holds it whole. */
+  async lookupRecord(agentId: string, principalId: string): Promise<MeshTrustRecord | null> {
+    await this.parts.lightLookup?.ensureRecord(agentId, principalId);
+    return this.parts.store.record(agentId, principalId);
+  }
+
+  /** Every principal's record for one agent; a light node asks full nodes first. */
+  async lookupAgent(agentId: string): Promise<MeshTrustRecord[]> {
+    await this.parts.lightLookup?.ensureAgent(agentId);
+    return this.parts.store.recordsOfAgent(agentId);
+  }
+
+  /** One page of a record's history as stored here, oldest first, with the history's full length. */
+  history(
+    agentId: string,
+    principalId: string,
+    offset: number,
+    limit: number,
+  ): { items: HistoryItem[]; total: number } {
+    return this.parts.store.history(agentId, principalId, offset, limit);
+  }
+
+  /** Ledger entries stored after `seq`, oldest first (the change stream's source). */
+  entriesSince(seq: number, limit: number): SequencedEntry[] {
+    return this.parts.store.entriesSince(seq, limit);
+  }
+
+  /** The highest ledger seq assigned here; 0 for an empty ledger. */
+  latestSeq(): number {
+    return this.parts.store.latestSeq();
+  }
+
+  stateHash(): string {
+    return this.parts.store.stateHash();
+  }
+
+  peerSummaries(): PeerSummary[] {
+    return this.parts.peers.summaries();
+  }
+
+  connectedPeers(): string[] {
+    return this.parts.peers.connectedIds();
+  }
+
+  isConnectedTo(nodeId: string): boolean {
+    return this.parts.peers.isConnected(nodeId);
+  }
+
+  /** Whether `nodeId` (or the key it rotated to) is blacklisted here. */
+  isBlacklisted(nodeId: string): boolean {
+    return this.parts.engine.registry.isBlacklisted(nodeId);
+  }
+
+  status(): NodeStatus {
+    const { engine, store, peers, clock } = this.parts;
+    const { registry } = engine;
     return {
       nodeId: this.nodeId,
       publicKey: this.publicKey,
@@ -469,12 +406,21 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
       version: VERSION,
       networkId: this.network.networkId,
       endpoint: this.endpoint,
-      validator: this.engine.votes,
-      peers: this.peers.connectedIds().length,
-      ledgerEntries: this.store.size(),
-      pendingProposals: this.engine.pendingProposals,
-      uptimeMs: this.clock.now() - this.startedAt,
+      validator: engine.votes,
+      member: registry.isMember(this.nodeId),
+      stake: registry.stakeOf(this.nodeId),
+      totalStake: registry.totalActiveStake(),
+      peers: peers.connectedIds().length,
+      ledgerEntries: store.size(),
+      latestSeq: store.latestSeq(),
+      pendingProposals: engine.pendingProposals,
+      uptimeMs: clock.now() - this.startedAt,
     };
+  }
+
+  /** Counters since start: the engine's, the signature checks', and duplicate frames dropped unparsed. */
+  stats() {
+    return this.parts.stats();
   }
 
   // ---- Shutdown ----------------------------------------------------------------------------------------
@@ -488,9 +434,8 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   private async shutdown(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
-    this.inbound.stop();
-    this.lightLookup?.stop();
-    this.peers.stop();
+    const { peers } = this.parts;
+    this.parts.stopWork();
     const closing = this.listener?.close() ?? Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -498,11 +443,11 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_TIMEOUT_MS))),
     ]);
     clearTimeout(timer);
-    for (const socket of this.peers.openSockets()) socket.terminate();
-    this.store.close();
+    for (const socket of peers.openSockets()) socket.terminate();
+    await this.parts.close();
     this.unlock();
     for (const [id, waiters] of this.waiters) {
-      const record = this.engine.proposalStatus(id);
+      const record = this.parts.engine.proposalStatus(id);
       if (record) for (const resolve of waiters) resolve(record);
     }
     this.waiters.clear();

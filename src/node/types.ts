@@ -1,16 +1,18 @@
 // The options, modules and events of a TrustMeshNode, apart from the class so embedders can import types alone.
 import type { ProposalRecord } from '../core/consensus/proposals.js';
-import type { KeyPair } from '../core/crypto.js';
+import type { Crypto, KeyPair } from '../core/crypto.js';
 import type { NodeType } from '../core/engine/types.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Commit, CriticalEvent, Message } from '../core/messages/schemas.js';
 import type { Network } from '../core/network.js';
-import type { Clock } from '../core/time.js';
+import type { SignatureVerifier } from '../core/signature-verifier.js';
+import type { Clock, Entropy } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
 import type { Logger } from '../log.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { ConnectionLimits } from '../net/transport/connection.js';
 import type { BackoffOptions } from '../net/transport/dialer.js';
+import type { NodeStore } from '../store/interface.js';
 
 export interface NodeOptions {
   readonly dataDir: string;
@@ -38,12 +40,29 @@ export interface NodeOptions {
   readonly useBootstrap?: boolean;
   /** Milliseconds between engine ticks (deadlines, announces). */
   readonly tickMs?: number;
+  /**
+   * Worker threads that check signatures ahead of each turn (0: checked in the turn, on the main thread).
+   * Ignored when a verifier module is given.
+   */
+  readonly verifierThreads?: number;
 }
 
+/** What a node runs on; every one has a default (see modules.ts). Injected modules stay the caller's to close. */
 export interface NodeModules {
   readonly logger?: Logger;
+  /** Wall clock for protocol timestamps and deadlines. */
   readonly clock?: Clock;
+  /** Monotonic clock for turn budgets (performance.now by default). */
+  readonly monotonic?: Clock;
+  /** Randomness for backoff jitter. */
   readonly random?: () => number;
+  /** Message ids and handshake nonces. */
+  readonly entropy?: Entropy;
+  readonly crypto?: Crypto;
+  /** Storage; by default SQLite in the data directory. */
+  readonly store?: NodeStore;
+  /** Checks signatures ahead of each turn in batches (a VerifierPool uses other cores). */
+  readonly verifier?: SignatureVerifier;
 }
 
 export interface NodeEvents {

@@ -1,11 +1,11 @@
 // The node's durable ledger on SQLite (better-sqlite3, WAL): entries, per-subject record heads, proposals, peers.
 // Appends fold into a stored head in O(1); full records and hashes are rebuilt lazily, only for what changed.
 import Database from 'better-sqlite3';
-import type { ProposalLog, ProposalRecord } from '../core/consensus/proposals.js';
+import type { ProposalRecord } from '../core/consensus/proposals.js';
 import type { Crypto } from '../core/crypto.js';
 import { TrustMeshError } from '../core/errors.js';
-import { commitKey, type Ledger, type LedgerPage } from '../core/ledger.js';
-import type { LedgerEntry, PeerInfo } from '../core/messages/schemas.js';
+import { commitKey, type LedgerPage } from '../core/ledger.js';
+import type { LedgerEntry } from '../core/messages/schemas.js';
 import { recordHash, stateHash } from '../core/state/hash.js';
 import {
   type HistoryItem,
@@ -15,6 +15,7 @@ import {
 } from '../core/state/record.js';
 import type { Verified } from '../core/verified.js';
 import { buildRecord, EntryWriter } from './entry-writer.js';
+import type { NodeStore, SequencedEntry, StoredPeer, StoreStats } from './interface.js';
 import { settleInterrupted } from './interrupted-proposals.js';
 import { LightBudget, type Tally } from './light-budget.js';
 import { migrate } from './schema.js';
@@ -35,15 +36,7 @@ export interface SqliteStoreOptions {
   readonly synchronous?: 'full' | 'normal';
 }
 
-/** entries, records; bytes = sum of the stored entries' JSON sizes (what the light budget limits); evicted since open. */
-export type StoreStats = Tally;
-
-export interface SequencedEntry {
-  seq: number;
-  entry: LedgerEntry;
-}
-
-export type StoredPeer = PeerInfo & { lastSeenMs: number };
+export type { SequencedEntry, StoredPeer, StoreStats } from './interface.js';
 
 const clampLimit = (limit: number): number =>
   Number.isFinite(limit) ? Math.min(MAX_PAGE, Math.max(1, Math.floor(limit))) : 1;
@@ -54,7 +47,7 @@ const parseCursor = (cursor: string | undefined): number | null =>
 
 const parseEntries = (rows: SeqBody[]): LedgerEntry[] => rows.map((row) => JSON.parse(row.body));
 
-export class SqliteStore implements Ledger, ProposalLog {
+export class SqliteStore implements NodeStore {
   private readonly s: Statements;
   private readonly crypto: Crypto;
   private readonly budget: LightBudget | null;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BridgeApi } from '../../src/api/server.js';
 import { TrustMeshClient } from '../../src/client/client.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testNetwork } from '../support/fixtures.js';
 import { ApiMesh, call, event, reader, submitCommitted, writer } from './support.js';
@@ -144,7 +145,7 @@ describe('bridge API: authentication, authorisation and bad input', () => {
   });
 
   test('none of the refused requests reached the ledger', () => {
-    assert.equal(node.store.size(), 0);
+    assert.equal(internals(node).store.size(), 0);
     assert.equal(node.status().pendingProposals, 0);
   });
 

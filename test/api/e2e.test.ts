@@ -143,8 +143,8 @@ describe('bridge API end to end: 3 nodes, 2 bridges, the typed client', () => {
       trustScore: 300,
       event: 'REGISTRATION',
     });
-    await waitFor(() => nodeB.store.latestSeq() >= before + 3, 10_000, 'B to store the missed changes');
-    const missed = nodeB.store.entriesSince(before, 100);
+    await waitFor(() => nodeB.latestSeq() >= before + 3, 10_000, 'B to store the missed changes');
+    const missed = nodeB.entriesSince(before, 100);
 
     const resumed = new Collector(clientB, last.seq);
     try {
@@ -179,7 +179,7 @@ describe('bridge API end to end: 3 nodes, 2 bridges, the typed client', () => {
     const peers = await clientB.peers();
     assert.deepEqual(
       peers.map((peer) => peer.nodeId),
-      nodeB.peers.connectedIds(),
+      nodeB.connectedPeers(),
     );
     assert.equal((await clientB.health()).status, 'ok');
     assert.match(await clientB.metrics(), /trustmesh_api_requests_total\{route="\/v1\/status"/);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BridgeApi } from '../../src/api/server.js';
 import { TrustMeshClient } from '../../src/client/client.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testNetwork } from '../support/fixtures.js';
 import { captureLogger, waitFor } from '../support/mesh.js';
@@ -21,7 +22,7 @@ describe('bridge API: internal failures', () => {
     ({ node, api } = await mesh.bridge(0, { logger: log.logger }, { tickMs: 600_000 }));
     node.revoke({ agentId: 'a', principalId: 'p', reason: 'r' });
     // A real storage failure: the store is shut while the node (and so the API's gate) still runs.
-    node.store.close();
+    internals(node).store.close();
   });
   after(() => mesh.cleanup());
 

@@ -67,12 +67,12 @@ describe('bridge API change stream', () => {
         revoke(node, n);
         if (n % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      const latest = node.store.latestSeq();
+      const latest = node.latestSeq();
       await waitFor(() => stream.events.at(-1)?.seq === latest, 15_000, 'the stream to catch up');
     } finally {
       await stream.stop();
     }
-    const expected = node.store.entriesSince(0, 1000).map(({ seq, entry }) => [seq, entry.id]);
+    const expected = node.entriesSince(0, 1000).map(({ seq, entry }) => [seq, entry.id]);
     assert.equal(expected.length, FEED_PAGE * 2 + 10 + 200);
     assert.deepEqual(
       stream.events.map((e) => [e.seq, e.id]),
@@ -84,7 +84,7 @@ describe('bridge API change stream', () => {
   test('the stream opens with a ready event at the present, then heartbeats; closing it leaves no listener', async () => {
     assert.equal(api.streams, 0);
     const idle = listeners(node);
-    const latest = node.store.latestSeq();
+    const latest = node.latestSeq();
     const controller = new AbortController();
     const response = await fetch(`${api.url}/v1/stream`, {
       headers: { authorization: `Bearer ${reader.token}` },
@@ -148,7 +148,7 @@ describe('bridge API change stream', () => {
     assert.equal(words.body.field, 'Last-Event-ID');
     const ahead = await call(api.url, '/v1/stream', {
       token: reader.token,
-      headers: { 'last-event-id': String(node.store.latestSeq() + 10) },
+      headers: { 'last-event-id': String(node.latestSeq() + 10) },
     });
     assert.equal(ahead.status, 400);
     assert.match(String(ahead.body.message), /ahead/);
@@ -207,7 +207,7 @@ describe('bridge API change stream', () => {
     // No heartbeats: before the drop, the ready event is all this stream ever carries.
     const options = { heartbeatMs: 60_000, streamRetryMs: 20 };
     const bridge = await mesh.serve(node, options);
-    const start = node.store.latestSeq();
+    const start = node.latestSeq();
     const seen = new ObservedFetch();
     const stream = consume(
       new TrustMeshClient({ baseUrl: bridge.url, token: reader.token, fetch: seen.fetch }),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readNetworkFile } from '../../src/config/network-file.js';
+import { internals } from '../../src/node/internals.js';
 import { loadKey } from '../../src/node/key-file.js';
 import { TrustMeshNode } from '../../src/node/node.js';
 import { waitFor } from '../support/mesh.js';
@@ -73,9 +74,13 @@ describe('operator commands: network files and offline key rotation', () => {
     assert.equal(busy.status, 1);
     assert.match(busy.stderr, /TM_ERR_DATA_DIR_IN_USE/);
 
-    nodeB.peers.addTarget(nodeA.endpoint);
-    await waitFor(() => nodeA.engine.registry.currentId(oldB) === newB, 5_000, 'a to learn the rotation');
-    assert.equal(nodeA.engine.registry.stakeOf(newB), 100);
+    nodeB.addPeer(nodeA.endpoint);
+    await waitFor(
+      () => internals(nodeA).engine.registry.currentId(oldB) === newB,
+      5_000,
+      'a to learn the rotation',
+    );
+    assert.equal(internals(nodeA).engine.registry.stakeOf(newB), 100);
     const settled = await nodeB.whenSettled(
       nodeB.submit({ agentId: 'x', principalId: 'p', trustScore: 77, event: 'REGISTRATION' }).id,
     );

@@ -32,7 +32,7 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
   async function rawValidator(index: number): Promise<RawPeer> {
     const peer = await RawPeer.connect(node.endpoint, testKeyPair(index), mesh.network.networkId, mesh);
     await peer.handshake();
-    await waitFor(() => node.peers.isConnected(maker.signer(index).nodeId), 2_000, 'raw peer established');
+    await waitFor(() => node.isConnectedTo(maker.signer(index).nodeId), 2_000, 'raw peer established');
     return peer;
   }
 

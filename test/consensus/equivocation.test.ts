@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { ledgerKey } from '../../src/core/ledger.js';
 import type { Commit } from '../../src/core/messages/schemas.js';
+import { internals } from '../../src/node/internals.js';
 import { EntryMaker } from '../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
@@ -27,16 +28,20 @@ describe('equivocating proposers and id reuse', () => {
     ] as const) {
       const peer = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
       await peer.handshake();
-      await waitFor(() => node.peers.isConnected(offender), 2_000, 'proposer connected');
+      await waitFor(() => node.isConnectedTo(offender), 2_000, 'proposer connected');
       for (const commit of order) peer.sendJson(commit);
     }
     await waitFor(
-      () => [a, b].every((node) => node.engine.registry.isBlacklisted(offender)),
+      () => [a, b].every((node) => internals(node).engine.registry.isBlacklisted(offender)),
       5_000,
       'blacklisted on both',
     );
     for (const node of [a, b]) {
-      assert.equal((node.store.get(ledgerKey(first)) as Commit).id, 'c-a', 'the smaller commit id is kept');
+      assert.equal(
+        (internals(node).store.get(ledgerKey(first)) as Commit).id,
+        'c-a',
+        'the smaller commit id is kept',
+      );
     }
     assert.equal(a.stateHash(), b.stateHash());
   });
@@ -54,7 +59,7 @@ describe('equivocating proposers and id reuse', () => {
     const connect = async (index: number) => {
       const peer = await RawPeer.connect(relay2.endpoint, testKeyPair(index), mesh.network.networkId, mesh);
       await peer.handshake();
-      await waitFor(() => relay2.peers.isConnected(maker.signer(index).nodeId), 2_000, 'raw peer connected');
+      await waitFor(() => relay2.isConnectedTo(maker.signer(index).nodeId), 2_000, 'raw peer connected');
       return peer;
     };
     const validator = await connect(3);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors.js';
 import type { KeyRotation } from '../../src/core/messages/schemas.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { EntryMaker } from '../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
@@ -29,13 +30,13 @@ describe('critical events refused with a reason code, nothing applied', () => {
   async function raw(index: number): Promise<RawPeer> {
     const peer = await RawPeer.connect(node.endpoint, testKeyPair(index), mesh.network.networkId, mesh);
     await peer.handshake();
-    await waitFor(() => node.peers.isConnected(maker.signer(index).nodeId), 2_000, 'raw peer established');
+    await waitFor(() => node.isConnectedTo(maker.signer(index).nodeId), 2_000, 'raw peer established');
     return peer;
   }
 
   const nothingApplied = () => {
     assert.equal(node.record(subject.agentId, subject.principalId), null);
-    assert.equal(node.store.size(), 0);
+    assert.equal(internals(node).store.size(), 0);
   };
 
   test('a revocation signed by a node outside the network is refused (TM_ERR_UNKNOWN_ORIGIN)', async () => {
@@ -55,13 +56,16 @@ describe('critical events refused with a reason code, nothing applied', () => {
     const peer = await raw(1);
     // Node 0 itself accuses 2 with evidence of a broken rule (a signed score of 1001).
     const evidence = maker.update(subject, { origin: 2, trustScore: 1001 });
-    assert.equal(node.engine.blacklist(maker.signer(2).nodeId, 'INVALID_MESSAGE', [evidence]).kind, 'accept');
-    assert.equal(node.engine.registry.isBlacklisted(maker.signer(2).nodeId), true);
-    const before = node.store.size();
+    assert.equal(
+      internals(node).engine.blacklist(maker.signer(2).nodeId, 'INVALID_MESSAGE', [evidence]).kind,
+      'accept',
+    );
+    assert.equal(internals(node).engine.registry.isBlacklisted(maker.signer(2).nodeId), true);
+    const before = internals(node).store.size();
     peer.sendJson(maker.revocation(subject, { origin: 2 }));
     await waitFor(() => drops.some((drop) => drop.code === 'TM_ERR_BLACKLISTED'), 2_000, 'refusal');
     assert.equal(node.record(subject.agentId, subject.principalId), null);
-    assert.equal(node.store.size(), before, 'only the blacklisting itself was stored');
+    assert.equal(internals(node).store.size(), before, 'only the blacklisting itself was stored');
   });
 
   test('a key rotation missing either signature is refused and changes no key', async () => {
@@ -81,7 +85,7 @@ describe('critical events refused with a reason code, nothing applied', () => {
     third.sendJson(withoutNew);
     await third.waitForClose();
     assert.equal(third.closeReason, 'TM_ERR_SCHEMA_INVALID');
-    assert.equal(node.engine.registry.rotationOf(maker.signer(1).nodeId), undefined);
+    assert.equal(internals(node).engine.registry.rotationOf(maker.signer(1).nodeId), undefined);
     nothingApplied();
   });
 });

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../src/core/errors.js';
 import type { Blacklist } from '../../src/core/messages/schemas.js';
 import { signMessage } from '../../src/core/signing.js';
 import { isoTimestamp } from '../../src/core/time.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { EntryMaker } from '../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
@@ -28,7 +29,7 @@ describe('evidence-based blacklisting', () => {
   async function raw(index: number, to: TrustMeshNode): Promise<RawPeer> {
     const peer = await RawPeer.connect(to.endpoint, testKeyPair(index), mesh.network.networkId, mesh);
     await peer.handshake();
-    await waitFor(() => to.peers.isConnected(maker.signer(index).nodeId), 2_000, 'raw peer established');
+    await waitFor(() => to.isConnectedTo(maker.signer(index).nodeId), 2_000, 'raw peer established');
     return peer;
   }
 
@@ -43,14 +44,14 @@ describe('evidence-based blacklisting', () => {
     peer.sendJson(maker.update(subject, { origin: 4, updateId: 'twice', trustScore: 100 }));
     peer.sendJson(maker.update(subject, { origin: 4, updateId: 'twice', trustScore: 900 }));
     await waitFor(
-      () => nodes.every((node) => node.engine.registry.isBlacklisted(rogue.nodeId)),
+      () => nodes.every((node) => internals(node).engine.registry.isBlacklisted(rogue.nodeId)),
       5_000,
       'blacklist everywhere',
     );
     await peer.waitForClose();
     assert.equal(peer.closeReason, 'TM_ERR_BLACKLISTED');
     for (const node of nodes) {
-      const entries = node.store.entriesOfType(['BLACKLIST']);
+      const entries = internals(node).store.entriesOfType(['BLACKLIST']);
       assert.equal(entries.length, 1);
       assert.equal((entries[0] as Blacklist).reason, 'EQUIVOCATION');
     }
@@ -92,8 +93,8 @@ describe('evidence-based blacklisting', () => {
     assert.equal(second.closeReason, 'TM_ERR_EVIDENCE_INVALID');
     assert.ok(drops.includes('TM_ERR_EVIDENCE_INVALID'));
     for (const node of nodes) {
-      assert.equal(node.engine.registry.isBlacklisted(victim.nodeId), false);
-      assert.equal(node.store.entriesOfType(['BLACKLIST']).length, 0);
+      assert.equal(internals(node).engine.registry.isBlacklisted(victim.nodeId), false);
+      assert.equal(internals(node).store.entriesOfType(['BLACKLIST']).length, 0);
     }
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, test } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors.js';
 import type { Vote } from '../../src/core/messages/schemas.js';
 import { generateKeyPair } from '../../src/crypto/sodium.js';
+import { internals } from '../../src/node/internals.js';
 import { loadKey } from '../../src/node/key-file.js';
 import { EntryMaker } from '../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork, testSigner } from '../support/fixtures.js';
@@ -28,15 +29,15 @@ describe('key rotation', () => {
     const newId = rotation.newNodeId;
     assert.equal(c.nodeId, newId);
     await waitFor(
-      () => [a, b].every((node) => node.engine.registry.currentId(oldId) === newId),
+      () => [a, b].every((node) => internals(node).engine.registry.currentId(oldId) === newId),
       5_000,
       'rotation everywhere',
     );
-    assert.equal(b.peers.isConnected(newId), true, 'the connection follows the key');
-    assert.equal(a.engine.registry.stakeOf(newId), 100, 'stake moved with the key');
-    assert.ok(a.engine.registry.validators().includes(newId));
-    assert.ok(!a.engine.registry.validators().includes(oldId), 'the old id no longer votes');
-    assert.equal(a.engine.registry.totalActiveStake(), 300);
+    assert.equal(b.isConnectedTo(newId), true, 'the connection follows the key');
+    assert.equal(internals(a).engine.registry.stakeOf(newId), 100, 'stake moved with the key');
+    assert.ok(internals(a).engine.registry.validators().includes(newId));
+    assert.ok(!internals(a).engine.registry.validators().includes(oldId), 'the old id no longer votes');
+    assert.equal(internals(a).engine.registry.totalActiveStake(), 300);
 
     // Under its new id the node still proposes and votes; its vote carries the moved stake.
     const proposal = await c.whenSettled(
@@ -52,7 +53,7 @@ describe('key rotation', () => {
     a.on('dropped', (_peer, _type, _kind, code) => drops.push(code));
     const relay = await RawPeer.connect(a.endpoint, testKeyPair(3), mesh.network.networkId, mesh);
     await relay.handshake();
-    await waitFor(() => a.peers.isConnected(testSigner(3).nodeId), 2_000, 'relay established');
+    await waitFor(() => a.isConnectedTo(testSigner(3).nodeId), 2_000, 'relay established');
     const stale = maker.update({ agentId: 'agent', principalId: 'p' }, { origin: 2, trustScore: 1 });
     relay.sendJson(stale);
     relay.sendJson(maker.revocation({ agentId: 'agent', principalId: 'p' }, { origin: 2 }));
@@ -88,7 +89,11 @@ describe('key rotation', () => {
     const b = await mesh.start(testKeyPair(1));
     await mesh.link(a, b);
     const rotation = a.rotateKey(generateKeyPair());
-    await waitFor(() => b.engine.registry.rotationOf(rotation.origin) !== undefined, 5_000, 'rotation at b');
+    await waitFor(
+      () => internals(b).engine.registry.rotationOf(rotation.origin) !== undefined,
+      5_000,
+      'rotation at b',
+    );
     const drops: ErrorCode[] = [];
     b.on('dropped', (_peer, _type, _kind, code) => drops.push(code));
     const dayAgo = new ManualClock(Date.now() - 24 * 3_600_000);
@@ -99,7 +104,7 @@ describe('key rotation', () => {
     );
     const courier = await RawPeer.connect(b.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
     await courier.handshake();
-    await waitFor(() => b.peers.isConnected(testSigner(2).nodeId), 2_000, 'courier connected');
+    await waitFor(() => b.isConnectedTo(testSigner(2).nodeId), 2_000, 'courier connected');
     courier.sendJson(forged);
     await waitFor(() => drops.length > 0, 2_000, 'refusal');
     assert.ok(['TM_ERR_TIMESTAMP_SKEW', 'TM_ERR_KEY_ROTATED'].includes(drops[0]!), drops[0]);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { devnetTopology, diameter } from '../../src/devnet/devnet.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { TestMesh, waitFor } from '../support/mesh.js';
@@ -52,7 +53,7 @@ describe('revocations propagate immediately, without votes', () => {
         true,
         'the revocation outlives the later-committed score',
       );
-      assert.ok(node.store.has(`REVOCATION:${revocation.origin}:${revocation.id}`));
+      assert.ok(internals(node).store.has(`REVOCATION:${revocation.origin}:${revocation.id}`));
     }
     assert.equal(new Set(nodes.map((node) => node.stateHash())).size, 1);
   });

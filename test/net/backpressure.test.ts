@@ -8,6 +8,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ErrorCode } from '../../src/core/errors.js';
 import { Connection, type ConnectionLimits } from '../../src/net/transport/connection.js';
+import { internals } from '../../src/node/internals.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { captureLogger, RawPeer, TestMesh, waitFor } from '../support/mesh.js';
 
@@ -91,7 +92,7 @@ describe('backpressure: a peer that does not read is dropped, memory stays bound
     await mesh.link(reader, node);
     const slow = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
     await slow.handshake();
-    await waitFor(() => node.peers.isConnected(slow.signer.nodeId), 2_000, 'slow peer established');
+    await waitFor(() => node.isConnectedTo(slow.signer.nodeId), 2_000, 'slow peer established');
     const disconnects: Array<[string, ErrorCode | null]> = [];
     node.on('peer:disconnected', (peer, code) => disconnects.push([peer, code]));
     let readerGot = 0;
@@ -100,14 +101,14 @@ describe('backpressure: a peer that does not read is dropped, memory stays bound
     });
 
     slow.socket.pause();
-    const session = node.peers.session(slow.signer.nodeId)!;
+    const session = internals(node).peers.session(slow.signer.nodeId)!;
     const blob = 'x'.repeat(40 * 1024);
     let sent = 0;
     let mostQueued = 0;
     let mostBuffered = 0;
     /** Sends made to a connection already closed while its peer still counted as connected. */
     let sentToClosed = 0;
-    while (node.peers.isConnected(slow.signer.nodeId) && sent < 5_000) {
+    while (node.isConnectedTo(slow.signer.nodeId) && sent < 5_000) {
       if (session.connection.isClosed) sentToClosed++;
       node.alert({
         severity: 'info',
@@ -120,7 +121,7 @@ describe('backpressure: a peer that does not read is dropped, memory stays bound
       mostBuffered = Math.max(mostBuffered, session.connection.socket.bufferedAmount);
       if (sent % 10 === 0) await turn();
     }
-    assert.equal(node.peers.isConnected(slow.signer.nodeId), false, `still connected after ${sent} frames`);
+    assert.equal(node.isConnectedTo(slow.signer.nodeId), false, `still connected after ${sent} frames`);
     assert.equal(sentToClosed, 0, 'the peer is dropped the moment its queue overflows');
     assert.equal(session.state, 'closed');
     await waitFor(() => disconnects.length > 0, 2_000, 'peer:disconnected');
@@ -143,6 +144,6 @@ describe('backpressure: a peer that does not read is dropped, memory stays bound
 
     // The reader kept up and got every alert; it is still connected.
     await waitFor(() => readerGot === sent, 10_000, `the reader to get all ${sent} alerts`);
-    assert.ok(node.peers.isConnected(reader.nodeId));
+    assert.ok(node.isConnectedTo(reader.nodeId));
   });
 });

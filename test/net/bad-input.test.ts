@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors.js';
 import type { Revocation } from '../../src/core/messages/schemas.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { EntryMaker } from '../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
@@ -48,7 +49,7 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now()) });
     attacker = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
     await attacker.handshake();
-    await waitFor(() => node.peers.isConnected(attacker.signer.nodeId), 2_000, 'attacker established');
+    await waitFor(() => node.isConnectedTo(attacker.signer.nodeId), 2_000, 'attacker established');
   });
   afterEach(() => mesh.cleanup());
 
@@ -60,7 +61,7 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     await waitFor(() => seenByHonest.has(out.id), 5_000, 'the honest peer to get the node’s alert');
     const back = honest.alert({ severity: 'info', subject, summary: `peer still served ${round}` });
     await waitFor(() => seenByNode.has(back.id), 5_000, 'the node to get the honest peer’s alert');
-    assert.ok(node.peers.isConnected(honest.nodeId));
+    assert.ok(node.isConnectedTo(honest.nodeId));
   }
 
   /** The attacker was closed with `wsCode`, and the node logged the refusal at warn with a typed code. */
@@ -74,7 +75,7 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     );
     await waitFor(() => disconnects.has(attacker.signer.nodeId), 2_000, 'the attacker dropped');
     assert.equal(disconnects.get(attacker.signer.nodeId), code, 'peer:disconnected carries the code');
-    assert.equal(node.peers.isConnected(attacker.signer.nodeId), false);
+    assert.equal(node.isConnectedTo(attacker.signer.nodeId), false);
   }
 
   test('garbage bytes instead of HTTP are answered 400 and the socket closed', async () => {
@@ -86,7 +87,7 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     await closed;
     assert.match(answer, /^HTTP\/1\.1 400 /);
     await assertStillServing();
-    assert.ok(node.peers.isConnected(attacker.signer.nodeId), 'unrelated peers are untouched');
+    assert.ok(node.isConnectedTo(attacker.signer.nodeId), 'unrelated peers are untouched');
   });
 
   test('garbage bytes inside the WebSocket stream break framing: closed 1002, logged, node serves on', async () => {
@@ -98,7 +99,7 @@ describe('bad input after the handshake is refused, and the node keeps serving i
       2_000,
       'a logged framing error',
     );
-    await waitFor(() => !node.peers.isConnected(attacker.signer.nodeId), 2_000, 'the attacker dropped');
+    await waitFor(() => !node.isConnectedTo(attacker.signer.nodeId), 2_000, 'the attacker dropped');
     await assertStillServing();
   });
 
@@ -148,7 +149,7 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     const ignored = logs.find((r) => r.msg === 'frame ignored');
     assert.equal(ignored?.code, 'TM_ERR_UNKNOWN_TYPE');
     assert.equal(attacker.closed, false);
-    assert.ok(node.peers.isConnected(attacker.signer.nodeId));
+    assert.ok(node.isConnectedTo(attacker.signer.nodeId));
     await assertStillServing();
   });
 
@@ -179,26 +180,34 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     assert.ok(logs.some((r) => r.msg === 'message dropped' && r.code === 'TM_ERR_DUPLICATE'));
     await waitFor(() => seenByHonest.has(alert.id), 2_000, 'the first copy forwarded');
     assert.equal(attacker.closed, false);
-    assert.ok(node.peers.isConnected(attacker.signer.nodeId));
+    assert.ok(node.isConnectedTo(attacker.signer.nodeId));
     await assertStillServing();
   });
 
   test('a flood of one message id is dropped before any signature check', async () => {
     const N = 2_000;
     const alert = maker.alert(1, 'flood');
-    const before = { ...node.engine.stats };
-    const verifierBefore = { ...node.engine.verifier.stats };
+    const before = { ...internals(node).engine.stats };
+    const verifierBefore = { ...internals(node).engine.verifier.stats };
     for (let i = 0; i < N; i++) attacker.sendJson(alert);
     await waitFor(
-      () => node.engine.stats.duplicatesDropped - before.duplicatesDropped >= N - 1,
+      () => internals(node).engine.stats.duplicatesDropped - before.duplicatesDropped >= N - 1,
       10_000,
       `${N - 1} duplicates dropped`,
     );
-    assert.equal(node.engine.stats.duplicatesDropped - before.duplicatesDropped, N - 1);
-    assert.equal(node.engine.stats.accepted - before.accepted, 1);
-    assert.equal(node.engine.verifier.stats.verified - verifierBefore.verified, 1, 'one Ed25519 check');
-    assert.equal(node.engine.verifier.stats.cached - verifierBefore.cached, 0, 'not even a cache lookup');
-    assert.equal(node.engine.verifier.stats.failed - verifierBefore.failed, 0);
+    assert.equal(internals(node).engine.stats.duplicatesDropped - before.duplicatesDropped, N - 1);
+    assert.equal(internals(node).engine.stats.accepted - before.accepted, 1);
+    assert.equal(
+      internals(node).engine.verifier.stats.verified - verifierBefore.verified,
+      1,
+      'one Ed25519 check',
+    );
+    assert.equal(
+      internals(node).engine.verifier.stats.cached - verifierBefore.cached,
+      0,
+      'not even a cache lookup',
+    );
+    assert.equal(internals(node).engine.verifier.stats.failed - verifierBefore.failed, 0);
     assert.equal(attacker.closed, false, 'duplicates are not the sender’s fault');
     await assertStillServing();
   });

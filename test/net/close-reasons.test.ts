@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
 import type { ErrorCode } from '../../src/core/errors.js';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
@@ -26,7 +27,7 @@ describe('close reasons sent by peers', { timeout: 60_000 }, () => {
   async function peerClosingWith(reason: string): Promise<string> {
     const peer = await RawPeer.connect(node.endpoint, testKeyPair(1), mesh.network.networkId, mesh);
     await peer.handshake();
-    await waitFor(() => node.peers.isConnected(peer.signer.nodeId), 2_000, 'established');
+    await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'established');
     peer.socket.close(1008, reason);
     await waitFor(() => disconnects.length > 0, 2_000, 'peer:disconnected');
     return peer.signer.nodeId;
@@ -51,8 +52,8 @@ describe('close reasons sent by peers', { timeout: 60_000 }, () => {
       socket.close(1008, 'TM_ERR_SELF_CONNECTION');
     });
     try {
-      node.peers.addTarget(`ws://127.0.0.1:${(impostor.address() as AddressInfo).port}/mesh`);
-      const [target] = node.peers.targetList();
+      node.addPeer(`ws://127.0.0.1:${(impostor.address() as AddressInfo).port}/mesh`);
+      const [target] = internals(node).peers.targetList();
       await waitFor(() => accepted >= 2, 10_000, 'the node to dial again');
       assert.equal(target?.retired, false);
     } finally {

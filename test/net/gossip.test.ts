@@ -34,7 +34,7 @@ describe('gossip over multiple hops: A – B – C – D', () => {
     const watch = async (node: TrustMeshNode, key: number) => {
       const peer = await RawPeer.connect(node.endpoint, testKeyPair(key), mesh.network.networkId, mesh);
       await peer.handshake();
-      await waitFor(() => node.peers.isConnected(peer.signer.nodeId), 2_000, 'observer');
+      await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'observer');
       return peer;
     };
     watchB = await watch(line[1]!, 8);
@@ -44,10 +44,10 @@ describe('gossip over multiple hops: A – B – C – D', () => {
 
   test('the line is not fully connected', () => {
     const [a, b, c, d] = line as [TrustMeshNode, TrustMeshNode, TrustMeshNode, TrustMeshNode];
-    assert.deepEqual(a.peers.connectedIds(), [b.nodeId]);
-    assert.deepEqual(new Set(b.peers.connectedIds()), new Set([a.nodeId, c.nodeId, watchB.signer.nodeId]));
-    assert.deepEqual(new Set(c.peers.connectedIds()), new Set([b.nodeId, d.nodeId]));
-    assert.deepEqual(new Set(d.peers.connectedIds()), new Set([c.nodeId, watchD.signer.nodeId]));
+    assert.deepEqual(a.connectedPeers(), [b.nodeId]);
+    assert.deepEqual(new Set(b.connectedPeers()), new Set([a.nodeId, c.nodeId, watchB.signer.nodeId]));
+    assert.deepEqual(new Set(c.connectedPeers()), new Set([b.nodeId, d.nodeId]));
+    assert.deepEqual(new Set(d.connectedPeers()), new Set([c.nodeId, watchD.signer.nodeId]));
   });
 
   test('a signed message from A reaches D unchanged, each node forwarding it once to every peer but its sender', async () => {

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../../src/core/errors.js';
 import { createAck } from '../../src/core/handshake.js';
 import { randomBytes } from '../../src/crypto/sodium.js';
 import type { PeerSummary } from '../../src/net/peers/peer-manager.js';
+import { internals } from '../../src/node/internals.js';
 import type { NodeOptions, TrustMeshNode } from '../../src/node/node.js';
 import { EntryMaker } from '../support/entries.js';
 import { testKeyPair, testNetwork, testSigner } from '../support/fixtures.js';
@@ -39,7 +40,7 @@ describe('handshake: nodes authenticate each other before anything else', () => 
   async function assertRefused(peer: RawPeer, code: ErrorCode): Promise<void> {
     assert.deepEqual(await peer.waitForClose(), { code: 1008, reason: code });
     await waitFor(() => logs.some((r) => r.msg === 'closing connection' && r.code === code), 2_000, code);
-    assert.deepEqual(node.peers.connectedIds(), []);
+    assert.deepEqual(node.connectedPeers(), []);
   }
 
   test('two nodes connect and authenticate: each knows the other by its proven key', async () => {
@@ -51,8 +52,8 @@ describe('handshake: nodes authenticate each other before anything else', () => 
     assert.equal(summary.nodeId, other.nodeId);
     assert.equal(summary.direction, 'inbound');
     assert.ok(summary.capabilities.includes('FULL_NODE'));
-    assert.equal(node.peers.session(other.nodeId)?.peer?.publicKey, other.publicKey);
-    assert.equal(other.peers.session(node.nodeId)?.peer?.publicKey, node.publicKey);
+    assert.equal(internals(node).peers.session(other.nodeId)?.peer?.publicKey, other.publicKey);
+    assert.equal(internals(other).peers.session(node.nodeId)?.peer?.publicKey, node.publicKey);
     assert.equal(other.peerSummaries()[0]?.direction, 'outbound');
   });
 
@@ -61,8 +62,8 @@ describe('handshake: nodes authenticate each other before anything else', () => 
     const stranger = await mesh.start(testKeyPair(1), {
       network: testNetwork(STAKES, { networkId: 'other-net' }),
     });
-    stranger.peers.addTarget(node.endpoint);
-    const [target] = stranger.peers.targetList();
+    stranger.addPeer(node.endpoint);
+    const [target] = internals(stranger).peers.targetList();
     await waitFor(() => target?.lastError === 'TM_ERR_NETWORK_MISMATCH', 5_000, 'dialler sees the mismatch');
     // Whichever side reads the other's HANDSHAKE first refuses; the listener either refused or was told why.
     await waitFor(
@@ -75,8 +76,8 @@ describe('handshake: nodes authenticate each other before anything else', () => 
       2_000,
       'the listener to refuse or be told',
     );
-    assert.deepEqual(node.peers.connectedIds(), []);
-    assert.deepEqual(stranger.peers.connectedIds(), []);
+    assert.deepEqual(node.connectedPeers(), []);
+    assert.deepEqual(stranger.connectedPeers(), []);
     // And what the peer is told: a raw peer of the other network gets the code as the close reason.
     const peer = await raw(1, 'other-net');
     peer.hello();
@@ -132,14 +133,14 @@ describe('handshake: nodes authenticate each other before anything else', () => 
     halfway.hello();
     halfway.sendJson({ type: 'PING', timestamp: new Date().toISOString() });
     assert.deepEqual(await halfway.waitForClose(), { code: 1008, reason: 'TM_ERR_NOT_HANDSHAKEN' });
-    assert.deepEqual(node.peers.connectedIds(), []);
+    assert.deepEqual(node.connectedPeers(), []);
   });
 
   test('a second HANDSHAKE after the handshake completed is refused (TM_ERR_HANDSHAKE_UNEXPECTED)', async () => {
     await startNode();
     const peer = await raw(1);
     await peer.handshake();
-    await waitFor(() => node.peers.isConnected(peer.signer.nodeId), 2_000, 'raw peer established');
+    await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'raw peer established');
     peer.hello();
     assert.deepEqual(await peer.waitForClose(), { code: 1008, reason: 'TM_ERR_HANDSHAKE_UNEXPECTED' });
   });
@@ -148,24 +149,24 @@ describe('handshake: nodes authenticate each other before anything else', () => 
     await startNode({}, { maxInboundPeers: 1 });
     const first = await raw(1);
     await first.handshake();
-    await waitFor(() => node.peers.isConnected(first.signer.nodeId), 2_000, 'the first peer');
+    await waitFor(() => node.isConnectedTo(first.signer.nodeId), 2_000, 'the first peer');
     const second = await raw(2);
     assert.deepEqual(await second.waitForClose(), { code: 1008, reason: 'TM_ERR_TOO_MANY_PEERS' });
     assert.ok(logs.some((r) => r.msg === 'closing connection' && r.code === 'TM_ERR_TOO_MANY_PEERS'));
-    assert.equal(node.peers.openSockets().length, 1, 'the refused socket is not held');
-    assert.ok(node.peers.isConnected(first.signer.nodeId));
+    assert.equal(internals(node).peers.openSockets().length, 1, 'the refused socket is not held');
+    assert.ok(node.isConnectedTo(first.signer.nodeId));
     // Once the first leaves, there is room again.
     first.close();
-    await waitFor(() => !node.peers.isConnected(first.signer.nodeId), 2_000, 'the first peer gone');
+    await waitFor(() => !node.isConnectedTo(first.signer.nodeId), 2_000, 'the first peer gone');
     const third = await raw(2);
     await third.handshake();
-    await waitFor(() => node.peers.isConnected(third.signer.nodeId), 2_000, 'room for another');
+    await waitFor(() => node.isConnectedTo(third.signer.nodeId), 2_000, 'room for another');
   });
 
   test('connecting to itself is detected (TM_ERR_SELF_CONNECTION) and the endpoint is never dialled again', async () => {
     await startNode();
-    node.peers.addTarget(node.endpoint);
-    const [target] = node.peers.targetList();
+    node.addPeer(node.endpoint);
+    const [target] = internals(node).peers.targetList();
     assert.ok(target);
     await waitFor(() => target.retired, 5_000, 'the endpoint to be retired');
     const refusals = logs.filter(
@@ -176,7 +177,7 @@ describe('handshake: nodes authenticate each other before anything else', () => 
     assert.equal(target.timer, null);
     assert.equal(target.connecting, false);
     assert.equal(logs.filter((r) => r.msg === 'endpoint is this node; not dialling it again').length, 1);
-    assert.deepEqual(node.peers.connectedIds(), []);
+    assert.deepEqual(node.connectedPeers(), []);
   });
 
   test('a bootstrap node presenting a key other than the pinned one is refused (TM_ERR_BOOTSTRAP_KEY_MISMATCH)', async () => {
@@ -189,7 +190,9 @@ describe('handshake: nodes authenticate each other before anything else', () => 
       ],
     });
     const dialler = await mesh.start(testKeyPair(1), { network: pinnedWrong, useBootstrap: true });
-    const target = dialler.peers.targetList().find((t) => t.url === node.endpoint);
+    const target = internals(dialler)
+      .peers.targetList()
+      .find((t) => t.url === node.endpoint);
     assert.ok(target, 'the bootstrap endpoint is dialled');
     await waitFor(() => target.lastError === 'TM_ERR_BOOTSTRAP_KEY_MISMATCH', 5_000, 'the pin mismatch');
     // The refused bootstrap node is told why: close 1008 with the code as reason.
@@ -202,8 +205,8 @@ describe('handshake: nodes authenticate each other before anything else', () => 
       (r) => r.msg === 'socket closed' && r.reason === 'TM_ERR_BOOTSTRAP_KEY_MISMATCH',
     );
     assert.equal(closed?.wsCode, 1008);
-    assert.deepEqual(dialler.peers.connectedIds(), []);
-    assert.deepEqual(node.peers.connectedIds(), []);
+    assert.deepEqual(dialler.connectedPeers(), []);
+    assert.deepEqual(node.connectedPeers(), []);
   });
 
   test('the same bootstrap pin with the right key connects', async () => {
@@ -216,6 +219,6 @@ describe('handshake: nodes authenticate each other before anything else', () => 
       })),
     });
     const dialler = await mesh.start(testKeyPair(1), { network: pinnedRight, useBootstrap: true });
-    await waitFor(() => dialler.peers.isConnected(node.nodeId), 5_000, 'pinned bootstrap connection');
+    await waitFor(() => dialler.isConnectedTo(node.nodeId), 5_000, 'pinned bootstrap connection');
   });
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { ErrorCode } from '../../src/core/errors.js';
+import { internals } from '../../src/node/internals.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
 
@@ -29,7 +30,7 @@ describe('heartbeat: PING every interval, silent peers dropped after three', () 
     await Promise.all([silent.handshake(), answering.handshake()]);
     const silentSince = Date.now();
     await waitFor(
-      () => node.peers.isConnected(silent.signer.nodeId) && node.peers.isConnected(answering.signer.nodeId),
+      () => node.isConnectedTo(silent.signer.nodeId) && node.isConnectedTo(answering.signer.nodeId),
       2_000,
       'both raw peers established',
     );
@@ -47,11 +48,19 @@ describe('heartbeat: PING every interval, silent peers dropped after three', () 
     const pingsAtDrop = pings(answering);
     await waitFor(() => pings(answering) >= pingsAtDrop + 4, 20 * HEARTBEAT_MS, 'four more PINGs');
     assert.equal(answering.closed, false);
-    assert.ok(node.peers.isConnected(answering.signer.nodeId));
-    assert.ok(node.peers.isConnected(neighbour.nodeId));
-    assert.ok(neighbour.peers.isConnected(node.nodeId));
-    assert.equal(typeof node.peers.session(answering.signer.nodeId)?.rttMs, 'number', 'its PONGs were read');
-    assert.equal(typeof node.peers.session(neighbour.nodeId)?.rttMs, 'number', 'so were the neighbour’s');
+    assert.ok(node.isConnectedTo(answering.signer.nodeId));
+    assert.ok(node.isConnectedTo(neighbour.nodeId));
+    assert.ok(neighbour.isConnectedTo(node.nodeId));
+    assert.equal(
+      typeof internals(node).peers.session(answering.signer.nodeId)?.rttMs,
+      'number',
+      'its PONGs were read',
+    );
+    assert.equal(
+      typeof internals(node).peers.session(neighbour.nodeId)?.rttMs,
+      'number',
+      'so were the neighbour’s',
+    );
     assert.deepEqual(disconnects, [[silent.signer.nodeId, 'TM_ERR_PEER_TIMEOUT']], 'nobody else was dropped');
   });
 });

@@ -2,6 +2,7 @@
 // key, data directory and port is dialled again by its peer, with backoff, and the link is back within 10 s.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { TestMesh, waitFor } from '../support/mesh.js';
@@ -14,7 +15,7 @@ describe('reconnection after a restart', { timeout: 60_000 }, () => {
   afterEach(() => mesh.cleanup());
 
   const linked = (a: TrustMeshNode, b: TrustMeshNode) =>
-    a.peers.isConnected(b.nodeId) && b.peers.isConnected(a.nodeId);
+    a.isConnectedTo(b.nodeId) && b.isConnectedTo(a.nodeId);
 
   test('a peer that went away and came back on the same port is reconnected within 10 s', async () => {
     const dataDir = mesh.tempDir();
@@ -26,9 +27,9 @@ describe('reconnection after a restart', { timeout: 60_000 }, () => {
     await waitFor(() => dialler.record('agent-r', 'p')?.revoked === true, 5_000, 'the revocation');
 
     await listener.stop();
-    await waitFor(() => !dialler.peers.isConnected(listener.nodeId), 5_000, 'the dialler to notice');
+    await waitFor(() => !dialler.isConnectedTo(listener.nodeId), 5_000, 'the dialler to notice');
     // Let a few dials fail so the backoff has grown before the node comes back.
-    const [target] = dialler.peers.targetList();
+    const [target] = internals(dialler).peers.targetList();
     assert.ok(target);
     await waitFor(() => target.attempt >= 3, 10_000, 'three failed dials');
 
@@ -51,7 +52,7 @@ describe('reconnection after a restart', { timeout: 60_000 }, () => {
     let dialler = await mesh.start(testKeyPair(1), { dataDir, peers: [listener.endpoint] });
     await waitFor(() => linked(listener, dialler), 5_000, 'the first connection');
     await dialler.stop();
-    await waitFor(() => !listener.peers.isConnected(dialler.nodeId), 5_000, 'the listener to notice');
+    await waitFor(() => !listener.isConnectedTo(dialler.nodeId), 5_000, 'the listener to notice');
     dialler = await mesh.start(testKeyPair(1), { dataDir, peers: [listener.endpoint] });
     await waitFor(() => linked(listener, dialler), 10_000, 'the reconnection');
   });

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
@@ -70,11 +71,11 @@ describe('TLS: wss:// between nodes that trust the certificate', { timeout: 60_0
     );
     // A node without the CA keeps failing to dial, and never gets as far as a handshake.
     const untrusting = await mesh.start(testKeyPair(2));
-    untrusting.peers.addTarget(server.endpoint);
-    const [target] = untrusting.peers.targetList();
+    untrusting.addPeer(server.endpoint);
+    const [target] = internals(untrusting).peers.targetList();
     await waitFor(() => target?.lastError !== undefined, 5_000, 'a failed dial');
     assert.match(String(target?.lastError), /self-signed certificate/);
-    assert.equal(server.peers.isConnected(untrusting.nodeId), false);
+    assert.equal(server.isConnectedTo(untrusting.nodeId), false);
     // Plain ws:// to the TLS port does not get a WebSocket either.
     await assert.rejects(
       RawPeer.connect(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Message } from '../../src/core/messages/schemas.js';
+import { internals } from '../../src/node/internals.js';
 import { EntryMaker } from '../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
@@ -21,7 +22,7 @@ describe('fail-stop', () => {
     const maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now()) });
     const peer = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
     await peer.handshake();
-    await waitFor(() => node.peers.isConnected(maker.signer(2).nodeId), 2_000, 'raw peer connected');
+    await waitFor(() => node.isConnectedTo(maker.signer(2).nodeId), 2_000, 'raw peer connected');
     const first = maker.commit(
       { agentId: 'agent', principalId: 'p' },
       { origin: 2, voters: [2, 3], commitId: 'c-b' },
@@ -47,10 +48,10 @@ describe('fail-stop', () => {
 
     assert.ok((await fatal) instanceof Error);
     await waitFor(() => !node.running, 2_000, 'node stopped');
-    await waitFor(() => !neighbour.peers.isConnected(node.nodeId), 5_000, 'neighbour saw it go');
+    await waitFor(() => !neighbour.isConnectedTo(node.nodeId), 5_000, 'neighbour saw it go');
     assert.deepEqual(relayed, [], 'the BLACKLIST made in the failed turn never left the node');
     assert.deepEqual(emitted, [], 'and no event of that turn was emitted');
-    assert.equal(neighbour.engine.registry.isBlacklisted(maker.signer(2).nodeId), false);
+    assert.equal(internals(neighbour).engine.registry.isBlacklisted(maker.signer(2).nodeId), false);
     const reopened = new Database(join(dataDir, 'trust-mesh.db'), { readonly: true });
     const blacklists = reopened
       .prepare("SELECT COUNT(*) AS n FROM entries WHERE type = 'BLACKLIST'")

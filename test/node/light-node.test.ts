@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { Commit, Query, QueryResult } from '../../src/core/messages/schemas.js';
+import { internals } from '../../src/node/internals.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
 
@@ -16,7 +17,7 @@ describe('light nodes', () => {
     );
     assert.equal(record.state, 'committed');
     const light = await mesh.start(testKeyPair(1), { type: 'light' });
-    assert.equal(light.engine.votes, false);
+    assert.equal(internals(light).engine.votes, false);
     await mesh.link(light, full);
     assert.equal(light.record('a', 'p'), null, 'not held yet');
     assert.deepEqual(await light.lookupRecord('a', 'p'), full.record('a', 'p'));
@@ -34,12 +35,12 @@ describe('light nodes', () => {
     // The liar connects first, so the light node asks it first.
     const liar = await RawPeer.connect(light.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
     await liar.handshake();
-    await waitFor(() => light.peers.isConnected(liar.signer.nodeId), 2_000, 'liar connected');
+    await waitFor(() => light.isConnectedTo(liar.signer.nodeId), 2_000, 'liar connected');
     await mesh.link(light, full);
     liar.socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as Query;
       if (message.type !== 'QUERY') return;
-      const honest = full.store.entriesFor('a', 'p', undefined, 10).entries as Commit[];
+      const honest = internals(full).store.entriesFor('a', 'p', undefined, 10).entries as Commit[];
       // Same signatures, better score: exactly what a lying server would try.
       const tampered = honest.map((commit) => ({
         ...commit,
@@ -64,17 +65,17 @@ describe('light nodes', () => {
     let applied = 0;
     light.on('committed', () => {
       applied++;
-      if (light.store.stats().bytes > budget) over++;
+      if (internals(light).store.stats().bytes > budget) over++;
     });
     const count = 200;
     for (let i = 0; i < count; i++) {
       full.submit({ agentId: `agent-${i}`, principalId: 'p', trustScore: i, event: 'SCORE_UPDATE' });
     }
     await waitFor(() => applied === count, 20_000, 'every commit at the light node');
-    const stats = light.store.stats();
+    const stats = internals(light).store.stats();
     assert.ok(
-      full.store.stats().bytes > 4 * budget,
-      `the stream (${full.store.stats().bytes} B) is several budgets`,
+      internals(full).store.stats().bytes > 4 * budget,
+      `the stream (${internals(full).store.stats().bytes} B) is several budgets`,
     );
     assert.equal(over, 0, 'never over budget after a commit');
     assert.ok(stats.bytes <= budget);
@@ -98,7 +99,7 @@ describe('light nodes', () => {
     await mesh.link(light, a);
     assert.equal((await light.lookupRecord('x', 'p'))?.trustScore, 500);
     await a.stop();
-    await waitFor(() => light.peers.connectedIds().length === 0, 5_000, 'light node offline');
+    await waitFor(() => light.connectedPeers().length === 0, 5_000, 'light node offline');
     const later = await b.whenSettled(
       b.submit({ agentId: 'x', principalId: 'p', trustScore: 999, event: 'SCORE_UPDATE' }).id,
     );
@@ -119,12 +120,12 @@ describe('light nodes', () => {
     // The liar serves only the genuine commit: every signature in its answer holds; it just omits the revocation.
     const liar = await RawPeer.connect(light.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
     await liar.handshake();
-    await waitFor(() => light.peers.isConnected(liar.signer.nodeId), 2_000, 'liar connected');
+    await waitFor(() => light.isConnectedTo(liar.signer.nodeId), 2_000, 'liar connected');
     liar.socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as Query;
       if (message.type !== 'QUERY') return;
-      const entries = full.store
-        .entriesFor('a', 'p', undefined, 10)
+      const entries = internals(full)
+        .store.entriesFor('a', 'p', undefined, 10)
         .entries.filter((entry) => entry.type === 'COMMIT');
       liar.sendJson({ type: 'QUERY_RESULT', version: '1.0', id: message.id, entries } satisfies QueryResult);
     });

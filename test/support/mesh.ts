@@ -52,12 +52,8 @@ export class TestMesh {
 
   /** Connects `from` to `to` and waits until both ends see the link. */
   async link(from: TrustMeshNode, to: TrustMeshNode, timeoutMs = 5_000): Promise<void> {
-    from.peers.addTarget(to.endpoint);
-    await waitFor(
-      () => from.peers.isConnected(to.nodeId) && to.peers.isConnected(from.nodeId),
-      timeoutMs,
-      'link',
-    );
+    from.addPeer(to.endpoint);
+    await waitFor(() => from.isConnectedTo(to.nodeId) && to.isConnectedTo(from.nodeId), timeoutMs, 'link');
   }
 
   track(socket: WebSocket): void {

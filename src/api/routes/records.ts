@@ -77,11 +77,11 @@ export function registerRecordRoutes(app: FastifyInstance, node: TrustMeshNode, 
     async (request) => {
       const { agentId, principalId } = request.params;
       const { offset, limit } = request.query;
-      let page = node.store.history(agentId, principalId, offset, limit);
+      let page = node.history(agentId, principalId, offset, limit);
       if (page.total === 0) {
         // Nothing held here: a light bridge may still find the record at a full node.
         if ((await node.lookupRecord(agentId, principalId)) === null) throw notFound(agentId, principalId);
-        page = node.store.history(agentId, principalId, offset, limit);
+        page = node.history(agentId, principalId, offset, limit);
       }
       const base = paths.history(agentId, principalId);
       const next = offset + page.items.length;

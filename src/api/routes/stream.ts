@@ -71,7 +71,7 @@ export function registerStreamRoute(
       const after = resumePoint(
         request.headers['last-event-id'],
         request.query.lastEventId,
-        node.store.latestSeq(),
+        node.latestSeq(),
       );
       reply.hijack();
       const raw = reply.raw;
@@ -95,7 +95,7 @@ export function registerStreamRoute(
           return !raw.destroyed && !raw.writableEnded;
         },
       };
-      const feed = new ChangeFeed(node.store, after, sink, () => {
+      const feed = new ChangeFeed(node, after, sink, () => {
         hub.remove(feed);
         if (!raw.writableEnded) raw.end();
       });

@@ -26,7 +26,7 @@ export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode):
         endpoint: status.endpoint,
         validator: status.validator,
         peers: status.peers,
-        ledger: { entries: status.ledgerEntries, latestSeq: node.store.latestSeq() },
+        ledger: { entries: status.ledgerEntries, latestSeq: node.latestSeq() },
         pendingProposals: status.pendingProposals,
         uptimeMs: status.uptimeMs,
       };
@@ -54,7 +54,7 @@ export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode):
     async (): Promise<Health> => ({
       status: 'ok',
       nodeId: node.nodeId,
-      peers: node.peers.connectedIds().length,
+      peers: node.connectedPeers().length,
     }),
   );
 

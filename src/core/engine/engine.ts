@@ -29,6 +29,7 @@ import {
   rotateKey,
 } from './critical.js';
 import { packQueryResult } from './query.js';
+import { signaturesAhead } from './signature-sets.js';
 import { createState, type EngineState, markSeen, noteDropped, nowOf, seenKey } from './state.js';
 import type { EngineModules, EngineOptions, EngineStats } from './types.js';
 import { verifySigned } from './verify.js';
@@ -74,6 +75,11 @@ export class MeshEngine {
     return this.state.signer.publicKey;
   }
 
+  /** This node's current key (it changes on rotation). */
+  get signer(): Signer {
+    return this.state.signer;
+  }
+
   /** Whether this node votes on proposals (never a light node). */
   get votes(): boolean {
     return votesHere(this.state);
@@ -100,6 +106,17 @@ export class MeshEngine {
   }
 
   // ---- Inbound -----------------------------------------------------------------------------------------
+
+  /** Whether this signed message was handled for good: another copy would be dropped as a duplicate. */
+  hasSeen(message: Message): boolean {
+    if (MESSAGE_INFO[message.type].scope === 'link') return false;
+    return this.state.seen.has(seenKey(message as SignedMessage), nowOf(this.state));
+  }
+
+  /** The signed messages handling `message` would verify now, for a batch verifier to check ahead of the turn. */
+  signaturesAhead(message: Message): SignedMessage[] {
+    return signaturesAhead(this.state, message);
+  }
 
   /** Handles one schema-valid message from an established neighbour. Never throws on bad input. */
   handle(from: string, message: Message): Outcome<unknown> {

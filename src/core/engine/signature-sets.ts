@@ -1,0 +1,43 @@
+// Which signatures handling a message will check, known before the turn: the shell verifies them ahead, in
+// batches and off the main thread, and the engine's own check then hits the verifier's cache.
+import { isFresh } from '../consensus/judge.js';
+import { voteWeight } from '../consensus/votes.js';
+import { MESSAGE_INFO } from '../messages/registry.js';
+import type { Message } from '../messages/schemas.js';
+import type { SignedMessage } from '../signing.js';
+import { type EngineState, nowOf, seenKey } from './state.js';
+
+/**
+ * The signed messages `handle(message)` would verify. Mirrors only the cheap refusals that spare the engine a
+ * signature check (duplicates, unknown or blacklisted origins, weightless votes), so that no work is done ahead
+ * that the engine would not do; anything missed here is simply verified in the turn as before.
+ */
+export function signaturesAhead(state: EngineState, message: Message): SignedMessage[] {
+  if (MESSAGE_INFO[message.type].scope === 'link') return [];
+  const signed = message as SignedMessage;
+  if (state.seen.has(seenKey(signed), nowOf(state))) return [];
+  const { registry } = state;
+  switch (signed.type) {
+    case 'TRUST_UPDATE': {
+      const fresh = isFresh(signed, nowOf(state), state.options.network.params.clockSkewMs);
+      return fresh && registry.isMember(signed.origin) && !registry.isBlacklisted(signed.origin)
+        ? [signed]
+        : [];
+    }
+    case 'PEER_ANNOUNCE': {
+      const held = state.announces.get(signed.nodeId);
+      return held !== undefined && held.timestamp >= signed.timestamp ? [] : [signed];
+    }
+    case 'VOTE':
+      return registry.isBlacklisted(signed.origin) ? [] : [signed];
+    case 'COMMIT': {
+      if (!registry.isMember(signed.origin) || registry.rotationOf(signed.origin)) return [];
+      const votes = signed.votes.filter(
+        (vote) => vote.decision === 'accept' && voteWeight(registry, vote).weight > 0,
+      );
+      return [signed, signed.update, ...votes];
+    }
+    default:
+      return [signed];
+  }
+}

@@ -1,0 +1,112 @@
+// A SignatureVerifier on worker threads: batches go to the least busy worker, each worker runs libsodium.
+// The main thread keeps parsing and handling while the checks run, so a second core does the Ed25519 work.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { TrustMeshError } from '../core/errors.js';
+import type { SignatureVerifier } from '../core/signature-verifier.js';
+import type { SignatureCheck } from '../core/signing.js';
+
+export interface BatchRequest {
+  readonly id: number;
+  readonly count: number;
+  readonly signatures: ArrayBuffer;
+  readonly keys: ArrayBuffer;
+  readonly data: ArrayBuffer;
+  /** count + 1 offsets into `data`: check i covers [offsets[i], offsets[i + 1]). */
+  readonly offsets: Uint32Array;
+}
+
+export interface BatchResult {
+  readonly id: number;
+  readonly results: Uint8Array;
+}
+
+/** Batches queued per worker before the pool reports itself saturated. */
+const MAX_IN_FLIGHT_PER_WORKER = 4;
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly waiting: Map<number, { resolve: (results: boolean[]) => void; reject: (error: Error) => void }>;
+}
+
+export class VerifierPool implements SignatureVerifier {
+  readonly threads: number;
+  private readonly workers: PoolWorker[];
+  private nextId = 0;
+  private closed = false;
+
+  /** `threads` defaults to one fewer than the machine's cores (the main thread keeps one), at least one. */
+  constructor(threads = Math.max(1, availableParallelism() - 1)) {
+    this.threads = threads;
+    const script = new URL('./verify-worker.js', import.meta.url);
+    this.workers = Array.from({ length: threads }, () => {
+      const worker = new Worker(script);
+      const entry: PoolWorker = { worker, waiting: new Map() };
+      worker.on('message', (result: BatchResult) => {
+        const waiting = entry.waiting.get(result.id);
+        entry.waiting.delete(result.id);
+        waiting?.resolve(Array.from(result.results, (value) => value === 1));
+      });
+      worker.on('error', () => this.failAll(entry));
+      worker.on('exit', () => this.failAll(entry));
+      worker.unref();
+      return entry;
+    });
+  }
+
+  verifyBatch(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+    if (this.closed) return Promise.reject(new TrustMeshError('TM_ERR_NOT_RUNNING', 'verifier pool closed'));
+    if (checks.length === 0) return Promise.resolve([]);
+    const request = pack(this.nextId++, checks);
+    const target = this.workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
+    return new Promise((resolve, reject) => {
+      target.waiting.set(request.id, { resolve, reject });
+      target.worker.postMessage(request, [
+        request.signatures,
+        request.keys,
+        request.data,
+        request.offsets.buffer as ArrayBuffer,
+      ]);
+    });
+  }
+
+  canAcceptWork(): boolean {
+    return this.workers.some((entry) => entry.waiting.size < MAX_IN_FLIGHT_PER_WORKER);
+  }
+
+  /** A worker that died fails its batches: nothing is known of them, so the caller checks them itself. */
+  private failAll(entry: PoolWorker): void {
+    for (const [id, waiting] of entry.waiting) {
+      entry.waiting.delete(id);
+      waiting.reject(new TrustMeshError('TM_ERR_INTERNAL', 'verifier worker stopped'));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
+    for (const entry of this.workers) this.failAll(entry);
+  }
+}
+
+function pack(id: number, checks: readonly SignatureCheck[]): BatchRequest {
+  const count = checks.length;
+  const signatures = new Uint8Array(count * 64);
+  const keys = new Uint8Array(count * 32);
+  const offsets = new Uint32Array(count + 1);
+  let size = 0;
+  for (const check of checks) size += check.message.length;
+  const data = new Uint8Array(size);
+  let at = 0;
+  checks.forEach((check, i) => {
+    // Malformed lengths cannot come from verificationSteps, but a bad check must fail, not shift the others.
+    if (check.signature.length === 64) signatures.set(check.signature, i * 64);
+    if (check.publicKey.length === 32) keys.set(check.publicKey, i * 32);
+    offsets[i] = at;
+    data.set(check.message, at);
+    at += check.message.length;
+  });
+  offsets[count] = at;
+  return { id, count, signatures: signatures.buffer, keys: keys.buffer, data: data.buffer, offsets };
+}

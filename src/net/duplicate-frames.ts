@@ -1,0 +1,42 @@
+// Drops byte-identical copies of messages already handled before they are parsed: forwarded gossip travels
+// unchanged, so each copy after the first costs a hash instead of JSON parsing and schema checks.
+import { createHash } from 'node:crypto';
+import { TimeCache } from '../core/gossip/time-cache.js';
+import type { Clock } from '../core/time.js';
+
+/** Digests held at most (~120 bytes each). */
+const CAPACITY = 200_000;
+
+export class DuplicateFrameFilter {
+  private readonly seen: TimeCache<true>;
+  dropped = 0;
+
+  /** `ttlMs` should match the engine's seen-cache, so a frame is remembered as long as its message is. */
+  constructor(
+    ttlMs: number,
+    private readonly clock: Clock,
+  ) {
+    this.seen = new TimeCache(ttlMs, CAPACITY);
+  }
+
+  /** True when this exact frame was handled before: drop it unparsed. */
+  isDuplicate(frame: string): boolean {
+    if (!this.seen.has(digest(frame), this.clock.now())) return false;
+    this.dropped++;
+    return true;
+  }
+
+  /**
+   * Remembers a frame whose message the engine has handled for good (accepted, or refused for a reason that
+   * cannot change). Only such frames: a refusal that may turn into acceptance later must be looked at again.
+   */
+  remember(frame: string): void {
+    this.seen.set(digest(frame), true, this.clock.now());
+  }
+
+  prune(): void {
+    this.seen.prune(this.clock.now());
+  }
+}
+
+const digest = (frame: string): string => createHash('sha256').update(frame).digest('base64');

@@ -1,0 +1,16 @@
+// A node's parts for tests and benchmarks that must look inside (peer sessions, the engine's registry, storage).
+// Not exported from the package: embedders use the TrustMeshNode facade.
+import type { MeshEngine } from '../core/engine/engine.js';
+import type { PeerManager } from '../net/peers/peer-manager.js';
+import type { NodeStore } from '../store/interface.js';
+import type { TrustMeshNode } from './node.js';
+
+export interface NodeInternals {
+  readonly engine: MeshEngine;
+  readonly peers: PeerManager;
+  readonly store: NodeStore;
+}
+
+export function internals(node: TrustMeshNode): NodeInternals {
+  return (node as unknown as { parts: NodeInternals }).parts;
+}

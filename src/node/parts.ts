@@ -1,0 +1,174 @@
+// The parts of a running node and how they are wired: storage, key, engine, peers, inbound path, light lookups,
+// metrics. TrustMeshNode is the facade over them; tests reach them through internals.ts, nothing else does.
+import type { ProposalRecord } from '../core/consensus/proposals.js';
+import type { KeyPair } from '../core/crypto.js';
+import { MeshEngine } from '../core/engine/engine.js';
+import type { SignatureVerifier } from '../core/signature-verifier.js';
+import type { Clock } from '../core/time.js';
+import { createSigner } from '../crypto/sodium.js';
+import type { Logger } from '../log.js';
+import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
+import { DuplicateFrameFilter } from '../net/duplicate-frames.js';
+import { PeerManager } from '../net/peers/peer-manager.js';
+import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
+import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
+import type { NodeStore } from '../store/interface.js';
+import { VERSION } from '../version.js';
+import { engineEvents } from './engine-events.js';
+import { InboundPath } from './inbound.js';
+import { LightLookup } from './light-lookup.js';
+import { resolveModules } from './modules.js';
+import type { NodeEvents, NodeModules, NodeOptions } from './types.js';
+
+/** What the facade lends its parts: key recovery, deferred events, its emitter, fail-stop transactions. */
+export interface NodeHooks {
+  readonly keyPair: (store: NodeStore, clock: Clock) => KeyPair;
+  readonly defer: (work: () => void) => void;
+  readonly emit: <K extends keyof NodeEvents>(event: K, ...args: NodeEvents[K]) => void;
+  readonly wantsMessages: () => boolean;
+  readonly settled: (record: ProposalRecord) => void;
+  readonly atomically: <T>(what: string, work: () => T) => T;
+}
+
+export class NodeParts {
+  readonly store: NodeStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly keyPair: KeyPair;
+  readonly engine: MeshEngine;
+  readonly peers: PeerManager;
+  readonly metrics: NodeMetrics;
+  readonly inbound: InboundPath;
+  readonly frames: DuplicateFrameFilter;
+  readonly verifier: SignatureVerifier | null;
+  /** Only light nodes ask others for records they do not hold. */
+  readonly lightLookup: LightLookup | null;
+  private readonly owned: { readonly store: boolean; readonly verifier: boolean };
+
+  constructor(options: NodeOptions, injected: NodeModules, endpoint: string, hooks: NodeHooks) {
+    const type = options.type ?? 'full';
+    const network = options.network;
+    const modules = resolveModules(options, injected);
+    this.store = modules.store;
+    this.clock = modules.clock;
+    this.verifier = modules.verifier;
+    this.owned = modules.owned;
+    try {
+      this.keyPair = hooks.keyPair(this.store, this.clock);
+    } catch (error) {
+      void this.close();
+      throw error;
+    }
+    const signer = createSigner(this.keyPair);
+    this.logger = modules.logger.child({ node: signer.nodeId.slice(0, 8) });
+    const { clockSkewMs, proposalTimeoutMs } = network.params;
+    this.frames = new DuplicateFrameFilter(2 * clockSkewMs + proposalTimeoutMs, this.clock);
+    const capabilities = [
+      type === 'light' ? 'LIGHT_NODE' : 'FULL_NODE',
+      ...(type === 'bridge' ? ['BRIDGE_NODE'] : []),
+    ];
+    this.metrics = createNodeMetrics({
+      peers: () => this.peers.connectedIds().length,
+      inboundQueued: () => this.inbound.queued,
+      pendingProposals: () => this.engine.pendingProposals,
+      ledgerEntries: () => this.store.size(),
+      engineStats: () => ({ ...this.engine.stats }),
+      verifierStats: () => ({ ...this.engine.verifier.stats }),
+      duplicateFrames: () => this.frames.dropped,
+    });
+    this.peers = new PeerManager(
+      {
+        network,
+        capabilities,
+        endpoints: [endpoint],
+        agent: `trust-mesh/${VERSION}`,
+        maxInboundPeers: options.maxInboundPeers ?? 32,
+        limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
+        backoff: options.backoff ?? DEFAULT_BACKOFF,
+        ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
+      },
+      {
+        crypto: modules.crypto,
+        clock: this.clock,
+        entropy: modules.entropy,
+        random: modules.random,
+        logger: this.logger,
+        signer: () => this.engine.signer,
+        registry: () => this.engine.registry,
+        onEstablished: (session) => {
+          hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
+          this.lightLookup?.fullNodesChanged();
+          const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
+          if (summary) hooks.defer(() => hooks.emit('peer:connected', summary));
+        },
+        onClosed: (session, code) => {
+          this.metrics.connections.inc({ code: code ?? 'closed' });
+          this.lightLookup?.fullNodesChanged();
+          hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
+        },
+        onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
+        onFrameRefused: (session, failure) => {
+          this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
+          const peerId = session.nodeId ?? session.connection.remoteAddress;
+          hooks.defer(() => hooks.emit('dropped', peerId, 'frame', failure.kind, failure.code));
+        },
+      },
+    );
+    this.engine = new MeshEngine(
+      {
+        network,
+        signer,
+        nodeType: type,
+        votes: type !== 'light' && (options.validator ?? type === 'full'),
+        endpoints: [endpoint],
+      },
+      {
+        crypto: modules.crypto,
+        clock: this.clock,
+        entropy: modules.entropy,
+        ledger: this.store,
+        proposals: this.store,
+        output: this.peers,
+        events: engineEvents({
+          logger: this.logger,
+          metrics: this.metrics,
+          defer: hooks.defer,
+          emit: hooks.emit,
+          wantsMessages: hooks.wantsMessages,
+          settled: hooks.settled,
+          rotated: (fromId, toId) => this.peers.rename(fromId, toId),
+          queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
+        }),
+      },
+    );
+    this.lightLookup =
+      type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
+    this.inbound = new InboundPath({
+      engine: () => this.engine,
+      atomically: hooks.atomically,
+      refuse: (session, code, detail) => this.peers.refuse(session, code, detail),
+      monotonic: modules.monotonic,
+      verifier: this.verifier,
+    });
+  }
+
+  stats() {
+    return {
+      engine: { ...this.engine.stats },
+      signatures: { ...this.engine.verifier.stats },
+      duplicateFramesDropped: this.frames.dropped,
+    };
+  }
+
+  /** Stops taking and doing work (timers, queues, connections); storage stays open until close(). */
+  stopWork(): void {
+    this.inbound?.stop();
+    this.lightLookup?.stop();
+    this.peers?.stop();
+  }
+
+  async close(): Promise<void> {
+    if (this.owned.verifier) await this.verifier?.close();
+    if (this.owned.store) this.store.close();
+  }
+}

@@ -1,0 +1,134 @@
+// Verifies the signatures of inbound messages in batches before their engine turn, on a SignatureVerifier that
+// may run on other threads; messages then reach the turn in arrival order and find their checks cached.
+import type { SignatureVerifier } from '../core/signature-verifier.js';
+import type { SignatureCheck, SignedMessage } from '../core/signing.js';
+import type { MessageVerifier, PreparedMessage } from '../core/verifier.js';
+import { Fifo } from '../net/fifo.js';
+
+/** Messages per batch at most, and checks: enough to amortise a worker round trip (~30 µs) over many checks. */
+const MAX_WORKS_PER_BATCH = 512;
+const MAX_CHECKS_PER_BATCH = 256;
+
+export interface PrepassDeps<W> {
+  readonly verifier: SignatureVerifier;
+  readonly messages: () => MessageVerifier;
+  /** What the engine would verify for this work now (see MeshEngine.signaturesAhead). */
+  readonly signaturesOf: (work: W) => SignedMessage[];
+  /** Hands verified work on, in the order it was pushed. */
+  readonly deliver: (work: W) => void;
+}
+
+interface Batch<W> {
+  readonly works: W[];
+  readonly prepared: PreparedMessage[];
+  results: boolean[] | null;
+  done: boolean;
+}
+
+export class SignaturePrepass<W> {
+  private readonly pending = new Fifo<W>();
+  private readonly batches = new Fifo<Batch<W>>();
+  private head: Batch<W> | undefined;
+  private scheduled: NodeJS.Immediate | null = null;
+  private stopped = false;
+  /** Works pushed and not yet delivered. */
+  private held = 0;
+
+  constructor(private readonly deps: PrepassDeps<W>) {}
+
+  get queued(): number {
+    return this.held;
+  }
+
+  push(work: W): void {
+    if (this.stopped) return;
+    this.held++;
+    this.pending.push(work);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled !== null || this.stopped) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = null;
+      this.flush();
+    });
+  }
+
+  /** Cuts batches from the pending work while the verifier takes more. */
+  private flush(): void {
+    while (!this.stopped && this.pending.length > 0 && this.deps.verifier.canAcceptWork()) {
+      this.startBatch();
+    }
+  }
+
+  private startBatch(): void {
+    const messages = this.deps.messages();
+    const works: W[] = [];
+    const prepared: PreparedMessage[] = [];
+    const keys = new Set<string>();
+    const checks: SignatureCheck[] = [];
+    while (works.length < MAX_WORKS_PER_BATCH && checks.length < MAX_CHECKS_PER_BATCH) {
+      const work = this.pending.shift();
+      if (work === undefined) break;
+      works.push(work);
+      for (const message of this.deps.signaturesOf(work)) {
+        const ready = messages.prepare(message);
+        if (ready === null || keys.has(ready.key)) continue;
+        keys.add(ready.key);
+        prepared.push(ready);
+        checks.push(...ready.checks);
+      }
+    }
+    const batch: Batch<W> = { works, prepared, results: null, done: checks.length === 0 };
+    this.batches.push(batch);
+    if (batch.done) {
+      this.deliverReady();
+      return;
+    }
+    this.deps.verifier.verifyBatch(checks).then(
+      (results) => this.complete(batch, results),
+      // The verifier failed: nothing is known, so the engine checks these itself in the turn.
+      () => this.complete(batch, null),
+    );
+  }
+
+  private complete(batch: Batch<W>, results: boolean[] | null): void {
+    batch.results = results;
+    batch.done = true;
+    if (this.stopped) return;
+    this.deliverReady();
+    this.flush();
+  }
+
+  private deliverReady(): void {
+    this.head ??= this.batches.shift();
+    while (this.head?.done === true) {
+      const { works, prepared, results } = this.head;
+      if (results !== null) {
+        const messages = this.deps.messages();
+        let at = 0;
+        for (const ready of prepared) {
+          messages.settle(ready, results.slice(at, at + ready.checks.length));
+          at += ready.checks.length;
+        }
+      }
+      for (const work of works) {
+        this.held--;
+        this.deps.deliver(work);
+      }
+      this.head = this.batches.shift();
+    }
+  }
+
+  /** Drops held work (shutdown); late results are ignored. */
+  stop(): void {
+    this.stopped = true;
+    if (this.scheduled !== null) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    this.pending.clear();
+    this.batches.clear();
+    this.head = undefined;
+    this.held = 0;
+  }
+}
