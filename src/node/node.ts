@@ -25,36 +25,14 @@ import { lockDataDir } from './data-dir-lock.js';
 import { finishPendingRotation, promotePendingKey, writePendingKey } from './key-file.js';
 import { logSettled } from './node-log.js';
 import { NodeParts } from './parts.js';
-import type { NodeEvents, NodeModules, NodeOptions } from './types.js';
+import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
-export type { NodeEvents, NodeModules, NodeOptions } from './types.js';
+export type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
 /** How long a settled proposal's status stays answerable (GET /v1/updates/:id); its commit stays forever. */
 export const PROPOSAL_RETENTION_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
-/** A node alone for this long (and every such period after) logs a warning. */
-const ALONE_WARN_AFTER_MS = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 4_000;
-
-export interface NodeStatus {
-  nodeId: string;
-  publicKey: string;
-  type: NodeType;
-  version: string;
-  networkId: string;
-  endpoint: string;
-  validator: boolean;
-  /** Whether the network file (or a rotation from one of its nodes) makes this node a member. */
-  member: boolean;
-  /** This node's stake, and all active validators' stake, as the committed ledger has them now. */
-  stake: number;
-  totalStake: number;
-  peers: number;
-  ledgerEntries: number;
-  latestSeq: number;
-  pendingProposals: number;
-  uptimeMs: number;
-}
 
 export class TrustMeshNode extends EventEmitter<NodeEvents> {
   readonly type: NodeType;
@@ -183,30 +161,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   // ---- Time --------------------------------------------------------------------------------------------
 
   private lastPrune = Number.NEGATIVE_INFINITY;
-  private lonelySince: number | null = null;
-
-  /** Says so when a node has had no peer for a while: nothing it proposes can reach anyone. */
-  private warnIfAlone(now: number): void {
-    const { peers } = this.parts;
-    if (peers.connectedIds().length > 0) {
-      this.lonelySince = null;
-      return;
-    }
-    this.lonelySince ??= now;
-    if (now - this.lonelySince >= ALONE_WARN_AFTER_MS) {
-      this.lonelySince = now;
-      this.logger.warn(
-        { dialling: peers.targetList().map((target) => target.url) },
-        'no peer connected: check --peer, the network file endpoints, and that they are reachable',
-      );
-    }
-  }
 
   private tick(): void {
     const { store, engine, frames } = this.parts;
     try {
       const now = this.parts.clock.now();
-      this.warnIfAlone(now);
+      this.parts.warnIfAlone(now);
       frames.prune();
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
@@ -397,25 +357,7 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   status(): NodeStatus {
-    const { engine, store, peers, clock } = this.parts;
-    const { registry } = engine;
-    return {
-      nodeId: this.nodeId,
-      publicKey: this.publicKey,
-      type: this.type,
-      version: VERSION,
-      networkId: this.network.networkId,
-      endpoint: this.endpoint,
-      validator: engine.votes,
-      member: registry.isMember(this.nodeId),
-      stake: registry.stakeOf(this.nodeId),
-      totalStake: registry.totalActiveStake(),
-      peers: peers.connectedIds().length,
-      ledgerEntries: store.size(),
-      latestSeq: store.latestSeq(),
-      pendingProposals: engine.pendingProposals,
-      uptimeMs: clock.now() - this.startedAt,
-    };
+    return this.parts.status(this.type, this.endpoint, this.startedAt);
   }
 
   /** Counters since start: the engine's, the signature checks', and duplicate frames dropped unparsed. */

@@ -3,6 +3,7 @@
 import type { ProposalRecord } from '../core/consensus/proposals.js';
 import type { KeyPair } from '../core/crypto.js';
 import { MeshEngine } from '../core/engine/engine.js';
+import type { NodeType } from '../core/engine/types.js';
 import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock } from '../core/time.js';
 import { createSigner } from '../crypto/sodium.js';
@@ -18,7 +19,10 @@ import { engineEvents } from './engine-events.js';
 import { InboundPath } from './inbound.js';
 import { LightLookup } from './light-lookup.js';
 import { resolveModules } from './modules.js';
-import type { NodeEvents, NodeModules, NodeOptions } from './types.js';
+import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
+
+/** A node alone for this long (and every such period after) logs a warning. */
+const ALONE_WARN_AFTER_MS = 30_000;
 
 /** What the facade lends its parts: key recovery, deferred events, its emitter, fail-stop transactions. */
 export interface NodeHooks {
@@ -43,11 +47,13 @@ export class NodeParts {
   readonly verifier: SignatureVerifier | null;
   /** Only light nodes ask others for records they do not hold. */
   readonly lightLookup: LightLookup | null;
+  private readonly networkId: string;
   private readonly owned: { readonly store: boolean; readonly verifier: boolean };
 
   constructor(options: NodeOptions, injected: NodeModules, endpoint: string, hooks: NodeHooks) {
     const type = options.type ?? 'full';
     const network = options.network;
+    this.networkId = network.networkId;
     const modules = resolveModules(options, injected);
     this.store = modules.store;
     this.clock = modules.clock;
@@ -150,6 +156,46 @@ export class NodeParts {
       monotonic: modules.monotonic,
       verifier: this.verifier,
     });
+  }
+
+  private lonelySince: number | null = null;
+
+  /** Says so when a node has had no peer for a while: nothing it proposes can reach anyone. */
+  warnIfAlone(now: number): void {
+    if (this.peers.connectedIds().length > 0) {
+      this.lonelySince = null;
+      return;
+    }
+    this.lonelySince ??= now;
+    if (now - this.lonelySince >= ALONE_WARN_AFTER_MS) {
+      this.lonelySince = now;
+      this.logger.warn(
+        { dialling: this.peers.targetList().map((target) => target.url) },
+        'no peer connected: check --peer, the network file endpoints, and that they are reachable',
+      );
+    }
+  }
+
+  status(type: NodeType, endpoint: string, startedAt: number): NodeStatus {
+    const { engine, store } = this;
+    const { registry } = engine;
+    return {
+      nodeId: engine.nodeId,
+      publicKey: engine.publicKey,
+      type,
+      version: VERSION,
+      networkId: this.networkId,
+      endpoint,
+      validator: engine.votes,
+      member: registry.isMember(engine.nodeId),
+      stake: registry.stakeOf(engine.nodeId),
+      totalStake: registry.totalActiveStake(),
+      peers: this.peers.connectedIds().length,
+      ledgerEntries: store.size(),
+      latestSeq: store.latestSeq(),
+      pendingProposals: engine.pendingProposals,
+      uptimeMs: this.clock.now() - startedAt,
+    };
   }
 
   stats() {

@@ -80,3 +80,23 @@ export interface NodeEvents {
   /** A message refused by the engine or the frame decoder, with the reason. */
   dropped: [peerId: string, type: string, kind: 'ignore' | 'reject', code: ErrorCode];
 }
+
+export interface NodeStatus {
+  nodeId: string;
+  publicKey: string;
+  type: NodeType;
+  version: string;
+  networkId: string;
+  endpoint: string;
+  validator: boolean;
+  /** Whether the network file (or a rotation from one of its nodes) makes this node a member. */
+  member: boolean;
+  /** This node's stake, and all active validators' stake, as the committed ledger has them now. */
+  stake: number;
+  totalStake: number;
+  peers: number;
+  ledgerEntries: number;
+  latestSeq: number;
+  pendingProposals: number;
+  uptimeMs: number;
+}

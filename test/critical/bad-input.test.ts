@@ -88,4 +88,26 @@ describe('critical events refused with a reason code, nothing applied', () => {
     assert.equal(internals(node).engine.registry.rotationOf(maker.signer(1).nodeId), undefined);
     nothingApplied();
   });
+
+  test('a second, conflicting rotation is held to the rotation rules: one onto its own id is refused, not stored', async () => {
+    const peer = await raw(1);
+    const first = maker.keyRotation(1, 8);
+    peer.sendJson(first);
+    const oldId = maker.signer(1).nodeId;
+    await waitFor(
+      () => internals(node).engine.registry.rotationOf(oldId) !== undefined,
+      2_000,
+      'the first rotation applied',
+    );
+    const stored = internals(node).store.size();
+    // Signed by the same (old) key twice: the origin equivocates, but onto itself, which no rotation may do.
+    const ontoItself = maker.keyRotation(1, 1);
+    const second = await raw(2);
+    second.sendJson(ontoItself);
+    await second.waitForClose();
+    assert.equal(second.closeReason, 'TM_ERR_ROTATION_INVALID');
+    assert.equal(internals(node).store.size(), stored, 'the invalid rotation was not stored');
+    assert.equal(internals(node).engine.registry.currentId(oldId), maker.signer(8).nodeId);
+    assert.equal(internals(node).engine.registry.chainOf(oldId).length, 2, 'no cycle in the rotation chain');
+  });
 });

@@ -1,7 +1,8 @@
 // Critical events in the engine: admission, application (no votes), blacklisting with evidence, key rotation.
 // Live gossip and imported entries share admissionProblem(); only freshness and forwarding differ.
-import { type AdmissionContext, admissionProblem } from '../critical/checks.js';
+import { type AdmissionContext, admissionProblem, rotationProblem } from '../critical/checks.js';
 import { checkEvidence } from '../critical/evidence.js';
+import type { ErrorCode } from '../errors.js';
 import { ledgerKey } from '../ledger.js';
 import type {
   Blacklist,
@@ -78,6 +79,8 @@ function verifyAndApply(state: EngineState, event: CriticalEvent, verified: Outc
  * with the same preferred entry and rotation whatever the arrival order. Forwarded so others see both.
  */
 function takeConflicting(state: EngineState, event: CriticalEvent): Outcome<unknown> {
+  const problem = conflictProblem(state, event);
+  if (problem !== null) return problem === 'TM_ERR_ROTATION_INVALID' ? reject(problem) : ignore(problem);
   const verified = state.verifier.verify(event);
   if (verified.kind !== 'accept') return verified;
   const held =
@@ -91,6 +94,19 @@ function takeConflicting(state: EngineState, event: CriticalEvent): Outcome<unkn
   state.modules.ledger.append(markVerified(event));
   if (event.type === 'KEY_ROTATION') applyRotation(state, event);
   return accept(undefined);
+}
+
+/**
+ * The rules a conflicting event must still pass though its key (or its origin's rotation) is taken: only a
+ * member not yet blacklisted may equivocate into the ledger, and a second rotation is held to every rotation
+ * rule — one onto its own id or an existing identity would corrupt the stake table once stored and applied.
+ */
+function conflictProblem(state: EngineState, event: CriticalEvent): ErrorCode | null {
+  const { registry } = state;
+  if (registry.isBlacklisted(event.origin)) return 'TM_ERR_BLACKLISTED';
+  if (parseTimestamp(event.timestamp) === null) return 'TM_ERR_TIMESTAMP_INVALID';
+  if (!registry.isMember(event.origin)) return 'TM_ERR_UNKNOWN_ORIGIN';
+  return event.type === 'KEY_ROTATION' ? rotationProblem(registry, event) : null;
 }
 
 /** An old critical event arriving outside live gossip (a light node's query answer; sync later). */
