@@ -89,6 +89,8 @@ export const ERROR_CODES = {
   TM_ERR_BAD_REQUEST: { status: 400, message: 'malformed request' },
   TM_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request body too large' },
   TM_ERR_NO_FULL_NODE: { status: 503, message: 'no full node could answer with a verified record' },
+  TM_ERR_REQUEST_TIMEOUT: { status: 504, message: 'the peer did not answer the request in time' },
+  TM_ERR_PEER_DISCONNECTED: { status: 503, message: 'the peer disconnected before answering' },
   TM_ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

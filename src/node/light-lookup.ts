@@ -6,6 +6,8 @@ import { PROTOCOL_VERSION } from '../core/messages/fields.js';
 import type { QueryResult } from '../core/messages/schemas.js';
 import type { Logger } from '../log.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
+import type { TimerScheduler } from '../net/reqresp/interface.js';
+import { RequestTracker } from '../net/reqresp/request-tracker.js';
 import type { NodeStore } from '../store/interface.js';
 
 export interface LightLookupOptions {
@@ -13,15 +15,19 @@ export interface LightLookupOptions {
   readonly timeoutMs: number;
   /** Pages followed per lookup at most (each page is one frame). */
   readonly maxPages: number;
+  /** QUERYs awaiting an answer from one full node at once; more wait their turn (default 16). */
+  readonly maxQueriesPerPeer?: number;
 }
 
 export const DEFAULT_LIGHT_LOOKUP: LightLookupOptions = { timeoutMs: 3_000, maxPages: 64 };
 
-interface Waiting {
-  readonly peerId: string;
-  readonly resolve: (result: QueryResult | null) => void;
-  readonly timer: NodeJS.Timeout;
+/** Injected for tests and the simulator; the defaults are a counter for QUERY ids and the real timers. */
+export interface LightLookupModules {
+  readonly queryIds?: () => string;
+  readonly timers?: TimerScheduler;
 }
+
+const MAX_QUERIES_PER_PEER = 16;
 
 /** Full nodes asked for each lookup when that many are connected (their answers are merged). */
 const ANSWERS_WANTED = 2;
@@ -31,7 +37,7 @@ const MAX_COMPLETE = 100_000;
 const CATCH_UP_SUBJECTS = 256;
 
 export class LightLookup {
-  private readonly waiting = new Map<string, Waiting>();
+  private readonly queries: RequestTracker<QueryResult>;
   private counter = 0;
   /**
    * Subjects ("agent\u0000principal") and agents ("agent\u0000") fetched whole while connected: only those are
@@ -47,15 +53,23 @@ export class LightLookup {
     private readonly store: NodeStore,
     private readonly logger: Logger,
     private readonly options: LightLookupOptions = DEFAULT_LIGHT_LOOKUP,
-  ) {}
+    modules: LightLookupModules = {},
+  ) {
+    this.queries = new RequestTracker<QueryResult>(
+      {
+        timeoutMs: options.timeoutMs,
+        maxOutstandingPerPeer: options.maxQueriesPerPeer ?? MAX_QUERIES_PER_PEER,
+      },
+      {
+        nextId: modules.queryIds ?? (() => `q-${(this.counter++).toString(36)}`),
+        ...(modules.timers === undefined ? {} : { scheduler: modules.timers }),
+      },
+    );
+  }
 
-  /** Called for every QUERY_RESULT the engine receives. */
+  /** Called for every QUERY_RESULT the engine receives; only the asked node's answer to that id counts. */
   onResult(peerId: string, result: QueryResult): void {
-    const waiting = this.waiting.get(result.id);
-    if (waiting === undefined || waiting.peerId !== peerId) return;
-    clearTimeout(waiting.timer);
-    this.waiting.delete(result.id);
-    waiting.resolve(result);
+    this.queries.respond(peerId, result.id, result);
   }
 
   private markComplete(key: string): void {
@@ -97,6 +111,9 @@ export class LightLookup {
    * getting one back refreshes the most recently used records in the background.
    */
   fullNodesChanged(): void {
+    // A node that left takes its unanswered queries with it: ask the next one now, not at the deadline.
+    for (const peerId of this.queries.peers())
+      if (!this.peers.isConnected(peerId)) this.queries.peerGone(peerId);
     const online = this.candidates().length > 0;
     if (online === this.online) return;
     this.online = online;
@@ -126,28 +143,29 @@ export class LightLookup {
       .map((peer) => peer.nodeId);
   }
 
-  private ask(peerId: string, agentId: string, principalId: string | undefined, cursor: string | undefined) {
-    const id = `q-${Date.now().toString(36)}-${(this.counter++).toString(36)}`;
-    return new Promise<QueryResult | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(null);
-      }, this.options.timeoutMs);
-      this.waiting.set(id, { peerId, resolve, timer });
-      const sent = this.peers.send(peerId, {
+  /** One page from one full node; null when it did not answer (timed out, left, or this node is stopping). */
+  private async ask(
+    peerId: string,
+    agentId: string,
+    principalId: string | undefined,
+    cursor: string | undefined,
+  ): Promise<QueryResult | null> {
+    const outcome = await this.queries.request(peerId, (id) =>
+      this.peers.send(peerId, {
         type: 'QUERY',
         version: PROTOCOL_VERSION,
         id,
         agentId,
         ...(principalId === undefined ? {} : { principalId }),
         ...(cursor === undefined ? {} : { cursor }),
-      });
-      if (!sent) {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        resolve(null);
-      }
-    });
+      }),
+    );
+    if (outcome.kind === 'answered') return outcome.response;
+    this.logger.debug(
+      { peer: peerId.slice(0, 12), agentId, code: outcome.code, detail: outcome.detail },
+      'full node did not answer a query',
+    );
+    return null;
   }
 
   /**
@@ -181,10 +199,7 @@ export class LightLookup {
     let cursor: string | undefined;
     for (let page = 0; page < this.options.maxPages; page++) {
       const result = await this.ask(peerId, agentId, principalId, cursor);
-      if (result === null) {
-        this.logger.debug({ peer: peerId.slice(0, 12), agentId }, 'full node did not answer a query in time');
-        return false;
-      }
+      if (result === null) return false;
       const failure = this.store.transaction(() => {
         for (const entry of result.entries) {
           const outcome = this.engine.importEntry(entry);
@@ -215,11 +230,8 @@ export class LightLookup {
     return true;
   }
 
+  /** Ends every query still waiting (its lookup moves on and fails) and clears their timers. */
   stop(): void {
-    for (const [id, waiting] of this.waiting) {
-      clearTimeout(waiting.timer);
-      waiting.resolve(null);
-      this.waiting.delete(id);
-    }
+    this.queries.stop();
   }
 }

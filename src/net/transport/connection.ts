@@ -4,14 +4,9 @@ import type { WebSocket } from 'ws';
 import type { ErrorCode } from '../../core/errors.js';
 import type { Lane } from '../../core/messages/registry.js';
 import { Fifo } from '../fifo.js';
+import type { CloseListener, ConnectionLimits, ConnectionStats } from './interface.js';
 
-export interface ConnectionLimits {
-  /** Frames waiting in both lanes before the peer counts as not reading and is dropped. */
-  readonly maxQueuedFrames: number;
-  readonly maxQueuedBytes: number;
-  /** Bytes handed to the socket but not yet written; above it, frames wait in our lanes where critical can jump. */
-  readonly highWaterBytes: number;
-}
+export type { CloseListener, ConnectionLimits, ConnectionStats } from './interface.js';
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxQueuedFrames: 65_536,
@@ -45,18 +40,14 @@ class FrameQueue {
   }
 }
 
-export interface ConnectionStats {
-  framesSent: number;
-  framesReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-}
-
-/** Told when the connection closes itself (a peer not reading), so its owner can drop the peer at once. */
-export type CloseListener = (code: ErrorCode, detail: string) => void;
-
 export class Connection {
-  readonly stats: ConnectionStats = { framesSent: 0, framesReceived: 0, bytesSent: 0, bytesReceived: 0 };
+  readonly stats: ConnectionStats = {
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    duplicateFrames: 0,
+  };
   private readonly lanes: Record<Lane, FrameQueue> = { critical: new FrameQueue(), normal: new FrameQueue() };
   private inFlightBytes = 0;
   private flushScheduled = false;

@@ -1,28 +1,8 @@
-// Keeps trying to hold a connection to each configured peer or bootstrap node: exponential backoff with jitter.
-// Owns only timing and the dial itself; what happens on the socket is the peer manager's business.
-import type { ErrorCode } from '../../core/errors.js';
+// Dial retry timing (exponential backoff with jitter) and the canonical form of an endpoint URL.
+// Owns only the timing and the endpoint's form; dialling itself and what follows live in net/peers/dialler.ts.
+import type { BackoffOptions } from './interface.js';
 
-export interface DialTarget {
-  readonly url: string;
-  /** Key the network file pins for this endpoint, if any. */
-  readonly pinnedKey?: string | undefined;
-  /** Node id learned from the last successful handshake with this endpoint. */
-  nodeId?: string;
-  attempt: number;
-  timer: NodeJS.Timeout | null;
-  connecting: boolean;
-  /** Set when the endpoint turned out to be this node itself: never dial it again. */
-  retired: boolean;
-  lastError?: ErrorCode | string;
-  /** When a failure to reach it was last logged at warn level, and since when it has been failing. */
-  warnedAt?: number;
-  failingSince?: number | undefined;
-}
-
-export interface BackoffOptions {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+export type { BackoffOptions, DialTarget } from './interface.js';
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5_000 };
 

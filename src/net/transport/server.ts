@@ -1,10 +1,13 @@
 // The listening side: an HTTP(S) server whose upgrade path /mesh becomes protocol WebSockets.
 // TLS when given a certificate and key (wss://), plain ws:// otherwise (devnet, tests, behind a TLS proxy).
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { TrustMeshError } from '../../core/errors.js';
+import type { ListenOptions, MeshListener, SocketHandler } from './interface.js';
+
+export type { ListenOptions, MeshListener } from './interface.js';
 
 export const MESH_PATH = '/mesh';
 
@@ -24,25 +27,7 @@ export function listenError(error: Error & { code?: string }, host: string, port
   );
 }
 
-export interface ListenOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly maxFrameBytes: number;
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
-}
-
-export interface MeshListener {
-  readonly server: Server;
-  readonly wss: WebSocketServer;
-  readonly port: number;
-  readonly secure: boolean;
-  close(): Promise<void>;
-}
-
-export async function listen(
-  options: ListenOptions,
-  onSocket: (socket: WebSocket, request: IncomingMessage) => void,
-): Promise<MeshListener> {
+export async function listen(options: ListenOptions, onSocket: SocketHandler): Promise<MeshListener> {
   const server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
     : createHttpServer();

@@ -1,0 +1,75 @@
+// One text frame in from a session: counted, binary refused, the node's frame filter (established sessions),
+// decoded, then routed — to the handshake, to the heartbeat, or to the node as a message.
+import { decodeFrame } from '../../core/messages/decode.js';
+import type { Message } from '../../core/messages/schemas.js';
+import type { Clock } from '../../core/time.js';
+import type { Logger } from '../../log.js';
+import type { HandshakeMachine } from './handshake.js';
+import type { Heartbeat } from './heartbeat.js';
+import type { PeerManagerModules, PeerManagerOptions, PeerSession, RefuseSession } from './interface.js';
+import { sessionLabel } from './sessions.js';
+
+export interface FrameRouterDeps {
+  readonly options: Pick<PeerManagerOptions, 'network'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly refuse: RefuseSession;
+  readonly handshake: HandshakeMachine;
+  readonly heartbeat: Heartbeat;
+  readonly hooks: Pick<PeerManagerModules, 'onMessage' | 'onFrameRefused' | 'frameFilter'>;
+  /** Keeps the exact text a message arrived in, so forwarding re-sends it instead of re-serialising. */
+  readonly remember: (message: Message, text: string) => void;
+}
+
+export class FrameRouter {
+  constructor(private readonly deps: FrameRouterDeps) {}
+
+  onFrame(session: PeerSession, data: Buffer, isBinary: boolean): void {
+    if (session.state === 'closed') return;
+    const { deps } = this;
+    session.lastReceived = deps.clock.now();
+    const { connection } = session;
+    connection.stats.framesReceived++;
+    connection.stats.bytesReceived += data.length;
+    if (isBinary) {
+      deps.refuse(session, 'TM_ERR_FRAME_BINARY');
+      return;
+    }
+    const text = data.toString('utf8');
+    if (session.state === 'established' && deps.hooks.frameFilter?.(text, session) === true) {
+      connection.stats.duplicateFrames++;
+      return;
+    }
+    const decoded = decodeFrame(text, deps.options.network.params.maxFrameBytes);
+    if (decoded.kind !== 'accept') {
+      deps.hooks.onFrameRefused?.(session, decoded);
+      if (decoded.kind === 'reject') deps.refuse(session, decoded.code, decoded.detail);
+      else
+        deps.logger.debug(
+          { peer: sessionLabel(session), code: decoded.code, detail: decoded.detail },
+          'frame ignored',
+        );
+      return;
+    }
+    const message = decoded.value;
+    if (session.state === 'handshaking') {
+      deps.handshake.onMessage(session, message);
+      return;
+    }
+    switch (message.type) {
+      case 'PING':
+        deps.heartbeat.answer(session, message);
+        return;
+      case 'PONG':
+        deps.heartbeat.noteRoundTrip(session, message);
+        return;
+      case 'HANDSHAKE':
+      case 'HANDSHAKE_ACK':
+        deps.refuse(session, 'TM_ERR_HANDSHAKE_UNEXPECTED', 'handshake already complete');
+        return;
+      default:
+        deps.remember(message, text);
+        deps.hooks.onMessage(session, message, data.length);
+    }
+  }
+}

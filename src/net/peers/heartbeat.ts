@@ -1,0 +1,53 @@
+// Liveness of established peers: a PING to each every interval, PONGs timed as round trips, and a peer silent
+// for `heartbeatMissLimit` intervals dropped. Any frame counts as a sign of life, not only a PONG.
+import type { Ping, Pong } from '../../core/messages/schemas.js';
+import { type Clock, isoTimestamp } from '../../core/time.js';
+import type { PeerManagerOptions, PeerSession, RefuseSession } from './interface.js';
+
+export interface HeartbeatDeps {
+  readonly options: Pick<PeerManagerOptions, 'network'>;
+  readonly clock: Clock;
+  readonly established: () => PeerSession[];
+  readonly refuse: RefuseSession;
+}
+
+export class Heartbeat {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: HeartbeatDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.beat(), this.deps.options.network.params.heartbeatMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Pings every peer and drops those silent for `heartbeatMissLimit` intervals. */
+  private beat(): void {
+    const now = this.deps.clock.now();
+    const { heartbeatMs, heartbeatMissLimit } = this.deps.options.network.params;
+    const ping = JSON.stringify({ type: 'PING', timestamp: isoTimestamp(now) });
+    for (const session of this.deps.established()) {
+      if (now - session.lastReceived > heartbeatMs * heartbeatMissLimit) {
+        this.deps.refuse(session, 'TM_ERR_PEER_TIMEOUT', `silent for ${now - session.lastReceived} ms`);
+      } else {
+        session.connection.send(ping, 'critical');
+      }
+    }
+  }
+
+  /** Answers a PING in place, echoing its timestamp so the peer can time the round trip. */
+  answer(session: PeerSession, ping: Ping): void {
+    session.connection.send(JSON.stringify({ type: 'PONG', timestamp: ping.timestamp }), 'critical');
+  }
+
+  /** A PONG echoes the timestamp of our PING: the round trip, by our own clock. */
+  noteRoundTrip(session: PeerSession, pong: Pong): void {
+    const sent = Date.parse(pong.timestamp);
+    if (!Number.isNaN(sent)) session.rttMs = Math.max(0, this.deps.clock.now() - sent);
+  }
+}
