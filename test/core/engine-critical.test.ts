@@ -104,6 +104,37 @@ describe('MeshEngine: critical events', () => {
     assert.equal(c.engine.verifier.stats.verified, verified);
   });
 
+  it('blacklists an origin that commits one update twice, and every engine keeps the same commit', () => {
+    const mesh = new EngineMesh({ stakes: [10, 10, 10, 10], engines: [0, 1, 2] });
+    const [a, , c] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0], (typeof mesh.nodes)[0]];
+    const offender = testSigner(3).nodeId;
+    for (const node of mesh.nodes) node.output.connect(offender);
+    const make = new EntryMaker({ network: mesh.network, clock: mesh.clock });
+    const commit = make.commit(alice, { origin: 3, commitId: 'commit-b', voters: [0, 1, 2] });
+    const rival = make.recommit(commit, { commitId: 'commit-a', voters: [0, 1, 2] });
+
+    // Opposite arrival orders on A and C.
+    assert.equal(c.engine.handle(offender, rival).kind, 'accept');
+    assert.equal(a.engine.handle(offender, commit).kind, 'accept');
+    assert.equal(
+      a.engine.handle(offender, rival).kind,
+      'accept',
+      'the preferred commit replaces the held one',
+    );
+    assert.equal(a.engine.registry.isBlacklisted(offender), true);
+    mesh.deliver({ filter: (_from, to) => to !== offender });
+
+    const hash = a.ledger.stateHash();
+    for (const node of mesh.nodes) {
+      assert.equal(node.engine.registry.isBlacklisted(offender), true);
+      assert.equal(node.ledger.get(ledgerKey(commit))!.id, 'commit-a');
+      assert.equal(node.ledger.stateHash(), hash);
+      const accusations = node.ledger.entriesOfType(['BLACKLIST']) as Blacklist[];
+      assert.ok(accusations.length >= 1);
+      assert.ok(accusations.every((entry) => entry.offender === offender && entry.reason === 'EQUIVOCATION'));
+    }
+  });
+
   it('moves stake to a rotated key at once; the old key is refused afterwards, also after a restart', () => {
     const mesh = new EngineMesh({ stakes: [10, 10, 10] });
     const [a, b, c] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0], (typeof mesh.nodes)[0]];
