@@ -3,8 +3,11 @@
 import type { KeyPair } from '../../src/core/crypto.js';
 import { loadNetwork, type Network, type NetworkFile } from '../../src/core/network.js';
 import type { Signer } from '../../src/core/signing.js';
-import type { Clock, Entropy } from '../../src/core/time.js';
+import type { Entropy } from '../../src/core/time.js';
 import { createSigner, keyPairFromSeed, sodiumCrypto } from '../../src/crypto/sodium.js';
+
+/** The clock tests move by hand lives in the core now, shared with the simulator. */
+export { ManualClock } from '../../src/core/memory/manual-clock.js';
 
 export function testKeyPair(index: number): KeyPair {
   const seed = Buffer.alloc(32);
@@ -42,17 +45,6 @@ export function testNetwork(
     })),
     ...overrides,
   });
-}
-
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(public time = Date.parse('2026-06-01T12:00:00.000Z')) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
 }
 
 /** Sequential ids and counter-derived nonces: deterministic and unique within a test. */
