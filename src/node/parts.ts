@@ -113,6 +113,7 @@ export class NodeParts {
           hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
+        frameFilter: (text) => this.frames.isDuplicate(text),
         onFrameRefused: (session, failure) => {
           this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
           const peerId = session.nodeId ?? session.connection.remoteAddress;
@@ -155,6 +156,13 @@ export class NodeParts {
       refuse: (session, code, detail) => this.peers.refuse(session, code, detail),
       monotonic: modules.monotonic,
       verifier: this.verifier,
+      handled: (messages) => {
+        for (const message of messages) {
+          if (!this.engine.hasSeen(message)) continue;
+          const frame = this.peers.arrivedAs(message);
+          if (frame !== undefined) this.frames.remember(frame);
+        }
+      },
     });
   }
 

@@ -219,6 +219,11 @@ export class PeerManager implements EngineOutput {
 
   // ---- EngineOutput ------------------------------------------------------------------------------------
 
+  /** The exact text an inbound message arrived in (undefined for messages made here). */
+  arrivedAs(message: Message): string | undefined {
+    return this.frames.get(message);
+  }
+
   private frameOf(message: Message): string {
     return this.frames.get(message) ?? JSON.stringify(message);
   }
