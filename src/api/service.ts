@@ -2,10 +2,16 @@
 // it listens. `trust-mesh start --type bridge` loads this module only for bridges.
 import { readFileSync } from 'node:fs';
 import { type Config, resolveSettingPath } from '../config/load.js';
-import type { ServiceFactory } from '../daemon/run-node.js';
+import type { Logger } from '../log.js';
+import type { TrustMeshNode } from '../node/node.js';
 import { startBridgeApi } from './server.js';
 
-export const bridgeApiService: ServiceFactory = async (node, config: Config, logger) => {
+/** Starts the bridge API for a daemon's node; shaped as the daemon's service factory, without knowing the daemon. */
+export const bridgeApiService = async (
+  node: TrustMeshNode,
+  config: Config,
+  logger: Logger,
+): Promise<{ close(): Promise<void> }> => {
   const { api } = config;
   const tls =
     api.tls.cert && api.tls.key

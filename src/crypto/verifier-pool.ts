@@ -45,10 +45,12 @@ export class VerifierPool implements SignatureVerifier {
       worker.on('message', (result: BatchResult) => {
         const waiting = entry.waiting.get(result.id);
         entry.waiting.delete(result.id);
+        if (entry.waiting.size === 0) worker.unref();
         waiting?.resolve(Array.from(result.results, (value) => value === 1));
       });
       worker.on('error', () => this.failAll(entry));
       worker.on('exit', () => this.failAll(entry));
+      // Idle workers do not keep the process alive; a worker with batches in flight does (see verifyBatch).
       worker.unref();
       return entry;
     });
@@ -61,6 +63,7 @@ export class VerifierPool implements SignatureVerifier {
     const target = this.workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
     return new Promise((resolve, reject) => {
       target.waiting.set(request.id, { resolve, reject });
+      target.worker.ref();
       target.worker.postMessage(request, [
         request.signatures,
         request.keys,

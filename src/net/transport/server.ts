@@ -4,28 +4,12 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { TrustMeshError } from '../../core/errors.js';
+import { listenError } from '../../listen-error.js';
 import type { ListenOptions, MeshListener, SocketHandler } from './interface.js';
 
 export type { ListenOptions, MeshListener } from './interface.js';
 
 export const MESH_PATH = '/mesh';
-
-const LISTEN_FAILURES: Record<string, string> = {
-  EADDRINUSE: 'the port is in use',
-  EADDRNOTAVAIL: 'the address is not one of this machine',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-};
-
-/** A listen failure the operator can fix, as a configuration error naming the address; others pass through. */
-export function listenError(error: Error & { code?: string }, host: string, port: number): Error {
-  const why = error.code === undefined ? undefined : LISTEN_FAILURES[error.code];
-  if (why === undefined) return error;
-  return new TrustMeshError(
-    'TM_ERR_CONFIG_INVALID',
-    `cannot listen on ${host}:${port}: ${why} (${error.code})`,
-  );
-}
 
 export async function listen(options: ListenOptions, onSocket: SocketHandler): Promise<MeshListener> {
   const server = options.tls
