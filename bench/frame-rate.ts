@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { sodiumCrypto } from '../src/crypto/sodium.js';
 import { TrustMeshNode } from '../src/node/node.js';
 import { testKeyPair, testNetwork } from '../test/support/fixtures.js';
 import type { Bench, BenchOptions, BenchResult } from './support.js';
 import { median, round, until } from './support.js';
+import { verifyRate } from './verify-rate.js';
 
 const SENDER = fileURLToPath(new URL('./frame-sender.js', import.meta.url));
 
@@ -58,16 +58,6 @@ async function run(node: TrustMeshNode, frames: number, duplicate: boolean): Pro
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
-}
-
-function verifyRate(): number {
-  const key = testKeyPair(3);
-  const message = Buffer.alloc(300, 7);
-  const signature = sodiumCrypto.sign(message, key.secretKey);
-  const n = 20_000;
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) sodiumCrypto.verify(signature, message, key.publicKey);
-  return n / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 export const frameRateBench: Bench = {

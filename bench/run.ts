@@ -7,12 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { VERSION } from '../src/version.js';
 import { apiReadsBench } from './api-reads.js';
 import { commitLatencyBench } from './commit-latency.js';
+import { commitThroughputBench } from './commit-throughput.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { revocationBench } from './revocation.js';
 import type { Bench, BenchResult } from './support.js';
 
-const BENCHES: Bench[] = [frameRateBench, handshakeBench, commitLatencyBench, revocationBench, apiReadsBench];
+const BENCHES: Bench[] = [
+  frameRateBench,
+  handshakeBench,
+  commitLatencyBench,
+  commitThroughputBench,
+  revocationBench,
+  apiReadsBench,
+];
 
 function parseArgs(argv: string[]) {
   const only = argv

@@ -8,6 +8,7 @@ import { toBase64 } from '../core/encoding.js';
 import type { NodeType } from '../core/engine/types.js';
 import { loadNetwork, type Network, type NetworkFile } from '../core/network.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
+import { VerifierPool } from '../crypto/verifier-pool.js';
 import { type Logger, silentLogger } from '../log.js';
 import { createKey } from '../node/key-file.js';
 import { TrustMeshNode } from '../node/node.js';
@@ -26,6 +27,13 @@ export interface DevnetOptions {
   readonly roles?: boolean;
   /** Serve the bridge API from node 0 on 127.0.0.1 (any free port), with a fresh read/write token. */
   readonly api?: boolean;
+  /** Links to dial (from → to, by node index) instead of the ring with chords (devnetTopology). */
+  readonly edges?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Worker threads that check signatures ahead of each turn, in one pool shared by all the devnet's nodes (they
+   * share one process); 0 (the default) checks them inline.
+   */
+  readonly verifierThreads?: number;
 }
 
 /** The devnet's bridge API: where it listens and the one token that opens it (made for this run only). */
@@ -112,6 +120,7 @@ export class Devnet {
     /** Whether stop() leaves the data folder in place. */
     readonly kept: boolean,
     readonly api: DevnetApi | null,
+    private readonly verifier: VerifierPool | null,
   ) {}
 
   static async start(options: DevnetOptions): Promise<Devnet> {
@@ -144,6 +153,8 @@ export class Devnet {
     const logger = options.logger ?? silentLogger();
     const members: DevnetMember[] = [];
     let api: DevnetApi | null = null;
+    const threads = options.verifierThreads ?? 0;
+    const verifier = threads > 0 ? new VerifierPool(threads) : null;
     try {
       for (const [index, key] of keys.entries()) {
         const role = roleOf(index);
@@ -159,17 +170,18 @@ export class Devnet {
             validator: role !== 'light',
             storageSync: 'normal',
           },
-          { logger: logger.child({ name: `node-${index}` }) },
+          { logger: logger.child({ name: `node-${index}` }), ...(verifier === null ? {} : { verifier }) },
         );
         members.push({ name: `node-${index}`, role, dataDir, node });
       }
       if (options.api) api = await serveApi(members[0]!, logger);
     } catch (error) {
       await Promise.all(members.map((member) => member.node.stop()));
+      await verifier?.close();
       if (!options.keep && options.dir === undefined) rmSync(dir, { recursive: true, force: true });
       throw error;
     }
-    const edges = devnetTopology(count);
+    const edges = options.edges?.map(([from, to]): [number, number] => [from, to]) ?? devnetTopology(count);
     for (const [from, to] of edges) members[from]!.node.addPeer(members[to]!.node.endpoint);
     return new Devnet(
       dir,
@@ -179,6 +191,7 @@ export class Devnet {
       edges,
       options.keep ?? options.dir !== undefined,
       api,
+      verifier,
     );
   }
 
@@ -217,6 +230,7 @@ export class Devnet {
   async stop(): Promise<void> {
     await this.api?.server.close();
     await Promise.all(this.nodes.map((node) => node.stop()));
+    await this.verifier?.close();
     if (!this.kept) rmSync(this.dir, { recursive: true, force: true });
   }
 }

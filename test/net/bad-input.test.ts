@@ -187,6 +187,13 @@ describe('bad input after the handshake is refused, and the node keeps serving i
   test('a flood of one message id is dropped before any signature check', async () => {
     const N = 2_000;
     const alert = maker.alert(1, 'flood');
+    // The honest peer's announce is the only other message in flight after linking: let it land first, so the
+    // counters below see the flood alone.
+    await waitFor(
+      () => internals(node).engine.announces.get(honest.nodeId) !== undefined,
+      2_000,
+      "the honest peer's announce",
+    );
     // Copies are dropped in the engine (seen-cache) or, once the first has been handled, unparsed as frames.
     const dropped = () => node.stats().engine.duplicatesDropped + node.stats().duplicateFramesDropped;
     const droppedBefore = dropped();
