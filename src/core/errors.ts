@@ -84,6 +84,10 @@ export const ERROR_CODES = {
     status: 400,
     message: 'the block entries do not match the root served for them',
   },
+  TM_ERR_SYNC_ANSWER_INVALID: {
+    status: 400,
+    message: 'the sync answer does not match its request or contradicts itself',
+  },
   TM_ERR_SYNC_REQUEST_INVALID: {
     status: 400,
     message: 'the sync request names heights or nodes out of range',
