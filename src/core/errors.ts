@@ -78,7 +78,7 @@ export const ERROR_CODES = {
   // Sync (catch-up and anti-entropy between neighbours).
   TM_ERR_SYNC_HEIGHT_IMPLAUSIBLE: {
     status: 400,
-    message: 'the peer claims a block height its clock cannot have closed yet',
+    message: 'a block height is claimed or asked for that the clock has not closed yet',
   },
   TM_ERR_SYNC_ROOT_MISMATCH: {
     status: 400,
