@@ -164,4 +164,13 @@ describe('history-aware commit verification (imports judge by the stake table at
     );
     assert.equal(codeOf(engine.importEntry(after)), 'accept');
   });
+
+  test('an old critical event by an origin blacklisted later still imports; a newer one does not', () => {
+    const { engine, at } = setup();
+    const before = at(T0).revocation(subject, { origin: 2 });
+    const after = at(T0 + 2 * HOUR).revocation({ agentId: 'other', principalId: 'p' }, { origin: 2 });
+    assert.equal(codeOf(engine.importEntry(blacklistOf(at(T0 + HOUR), 1, 2))), 'accept');
+    assert.equal(codeOf(engine.importEntry(before)), 'accept');
+    assert.equal(codeOf(engine.importEntry(after)), 'ignore:TM_ERR_BLACKLISTED');
+  });
 });
