@@ -67,10 +67,10 @@ export class SummaryDiff {
     return this.found;
   }
 
-  /** Up to `max` nodes of the lowest pending level (higher levels are asked first, one level per query). */
+  /** Up to `max` nodes of the highest pending level: levels are asked root-down, one level per query. */
   nextQuery(max: number): { level: number; indexes: number[] } | null {
     if (this.queue.length === 0) return null;
-    const level = Math.max(...this.queue.map((node) => node.level));
+    const level = this.queue.reduce((highest, node) => Math.max(highest, node.level), 0);
     const batch = this.queue.filter((node) => node.level === level).slice(0, Math.max(1, max));
     return { level, indexes: batch.map((node) => node.index) };
   }
