@@ -1,7 +1,7 @@
 // The sync planner: which block part to fetch from which peer, in parallel across different peers, critical
 // events before commits, never twice once applied; a peer that stalls or lies loses its share and its standing.
 import { accept, type Outcome, reject } from '../outcome.js';
-import type { BlockPart } from './blocks.js';
+import { BLOCK_PARTS, type BlockPart } from './blocks.js';
 
 /** One request's worth of work: one part of the block a peer has at `height` with block root `root`. */
 export interface FetchTask {
@@ -110,7 +110,7 @@ export class SyncPlanner {
     else held.claimedLatest = claimedLatest;
     for (const [height, root] of differing) {
       if (!Number.isSafeInteger(height) || height < 0 || height > claimedLatest) continue;
-      for (const part of ['critical', 'commits'] as const) this.addSource(peerId, height, root, part);
+      for (const part of BLOCK_PARTS) this.addSource(peerId, height, root, part);
     }
     this.rebuild();
     return accept(undefined);
