@@ -75,6 +75,24 @@ export const ERROR_CODES = {
   TM_ERR_EVIDENCE_INVALID: { status: 400, message: 'blacklist evidence does not prove misbehaviour' },
   TM_ERR_ROTATION_INVALID: { status: 400, message: 'key rotation is not signed by both keys' },
 
+  // Sync (catch-up and anti-entropy between neighbours).
+  TM_ERR_SYNC_HEIGHT_IMPLAUSIBLE: {
+    status: 400,
+    message: 'a block height is claimed or asked for that the clock has not closed yet',
+  },
+  TM_ERR_SYNC_ROOT_MISMATCH: {
+    status: 400,
+    message: 'the block entries do not match the root served for them',
+  },
+  TM_ERR_SYNC_ANSWER_INVALID: {
+    status: 400,
+    message: 'the sync answer does not match its request or contradicts itself',
+  },
+  TM_ERR_SYNC_REQUEST_INVALID: {
+    status: 400,
+    message: 'the sync request names heights or nodes out of range',
+  },
+
   // Local configuration, storage and API (the caller's own mistakes; these throw).
   TM_ERR_CONFIG_INVALID: { status: 500, message: 'invalid configuration' },
   TM_ERR_NETWORK_FILE_INVALID: { status: 500, message: 'invalid network file' },

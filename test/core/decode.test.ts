@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeFrame } from '../../src/core/messages/decode.js';
+import { decodeFrame, decodeValue } from '../../src/core/messages/decode.js';
 import { MESSAGE_SCHEMAS } from '../../src/core/messages/schemas.js';
 
 const MAX = 64 * 1024;
@@ -71,16 +71,93 @@ describe('frame decoding', () => {
       'BLACKLIST',
       'FIND_NODE',
       'NODES',
-      'GET_HEIGHT',
-      'HEIGHT',
-      'GET_ROOTS',
-      'ROOTS',
-      'GET_BLOCKS',
-      'BLOCKS',
+      'SYNC_STATUS_REQUEST',
+      'SYNC_STATUS',
+      'SYNC_ROOTS_REQUEST',
+      'SYNC_ROOTS',
+      'SYNC_BLOCK_REQUEST',
+      'SYNC_BLOCK',
+      'SYNC_REFUSED',
       'QUERY',
       'QUERY_RESULT',
     ]) {
       assert.ok(Object.hasOwn(MESSAGE_SCHEMAS, type), type);
     }
+  });
+
+  test('sync messages: valid ones decode, every bound is enforced', () => {
+    const digest = 'ab'.repeat(32);
+    const json = (value: object) => JSON.stringify({ version: '1.0', id: 'r-1', ...value });
+    const status = {
+      type: 'SYNC_STATUS',
+      latestHeight: -1,
+      summaryRoot: digest,
+      entryCount: 0,
+      state: 'synced',
+    };
+    const rootsRequest = { type: 'SYNC_ROOTS_REQUEST', top: 9_999, level: 3, indexes: [0] };
+    const roots = { type: 'SYNC_ROOTS', top: 9_999, level: 0, roots: [digest] };
+    const blockRequest = { type: 'SYNC_BLOCK_REQUEST', height: 12, part: 'critical', offset: 0 };
+    const block = {
+      type: 'SYNC_BLOCK',
+      height: 12,
+      part: 'commits',
+      offset: 0,
+      entries: [],
+      root: digest,
+      criticalRoot: digest,
+      commitRoot: digest,
+      criticalCount: 0,
+      commitCount: 0,
+    };
+    const refused = { type: 'SYNC_REFUSED', code: 'TM_ERR_SYNC_REQUEST_INVALID', latestHeight: 3 };
+    for (const valid of [
+      { type: 'SYNC_STATUS_REQUEST' },
+      status,
+      rootsRequest,
+      roots,
+      blockRequest,
+      block,
+      refused,
+    ]) {
+      assert.equal(codeOf(json(valid)), 'accept', valid.type);
+    }
+    assert.equal(codeOf(json({ ...block, next: 5 })), 'accept');
+    const invalid = [
+      { type: 'SYNC_STATUS_REQUEST', extra: 1 },
+      { ...status, latestHeight: -2 },
+      { ...status, latestHeight: 2 ** 32 },
+      { ...status, state: 'bored' },
+      { ...status, summaryRoot: 'AB'.repeat(32) },
+      { ...status, entryCount: 1.5 },
+      { ...rootsRequest, indexes: [] },
+      { ...rootsRequest, indexes: Array(1025).fill(0) },
+      { ...rootsRequest, level: 9 },
+      { ...rootsRequest, indexes: [-1] },
+      { ...roots, roots: Array(1025).fill(digest) },
+      { ...blockRequest, part: 'both' },
+      { ...blockRequest, offset: -1 },
+      { ...blockRequest, height: 1.5 },
+      { ...block, entries: [{ type: 'VOTE' }] },
+      { ...block, entries: Array(1001).fill({}) },
+      { ...block, next: 10_000_001 },
+      { ...refused, code: 'anything' },
+    ];
+    for (const value of invalid) {
+      // Parsed values, not frames: some of these would not fit a frame at all.
+      const outcome = decodeValue(JSON.parse(json(value)));
+      assert.equal(
+        outcome.kind === 'reject' && outcome.code,
+        'TM_ERR_SCHEMA_INVALID',
+        json(value).slice(0, 80),
+      );
+    }
+    assert.equal(
+      codeOf(JSON.stringify({ ...blockRequest, version: '1.0' })),
+      'reject:TM_ERR_SCHEMA_INVALID',
+      'no id',
+    );
+    // The old placeholders are gone: a node that still sends them is ignored, not fatal.
+    assert.equal(codeOf(json({ type: 'GET_BLOCKS', from: 0, to: 1 })), 'ignore:TM_ERR_UNKNOWN_TYPE');
   });
 });

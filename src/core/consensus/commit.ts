@@ -35,6 +35,8 @@ export function voteInWindow(vote: Vote, update: TrustUpdate, context: CommitCon
 }
 
 /**
+ * Judged by the stake table in force at the update's time (rotations and blacklistings dated up to then), so
+ * a synced old commit verifies as it did live, and one whose quorum only holds under a later table does not.
  * reject: something in the commit is provably wrong (a bad signature, a vote for another update or dated
  * outside its window, a duplicate voter) — an honest relay never forwards it. ignore: this node's ledger does
  * not give the votes a majority (its view of stake may lag), so the commit is not applied here.
@@ -45,6 +47,11 @@ export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Ve
   if (commit.origin !== update.origin)
     return reject('TM_ERR_SCHEMA_INVALID', 'commit origin is not the update origin');
   if (!context.registry.isMember(update.origin)) return ignore('TM_ERR_UNKNOWN_ORIGIN');
+  const at = parseTimestamp(update.timestamp);
+  if (at === null) return reject('TM_ERR_TIMESTAMP_INVALID', 'update timestamp');
+  // A proposer key retired before the update was dated signs nothing valid (whether this node knows of the
+  // rotation yet is its own view, hence ignore).
+  if (!context.registry.keyInForce(update.origin, at)) return ignore('TM_ERR_KEY_ROTATED');
   const identities = new Set<string>();
   const weighted: Vote[] = [];
   let acceptWeight = 0;
@@ -54,14 +61,14 @@ export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Ve
     if (vote.updateId !== update.id || vote.updateOrigin !== update.origin)
       return reject('TM_ERR_VOTE_MISMATCH', voter);
     if (!voteInWindow(vote, update, context)) return reject('TM_ERR_VOTE_STALE', voter);
-    const weight = voteWeight(context.registry, vote);
+    const weight = voteWeight(context.registry, vote, at);
     if (identities.has(weight.identity)) return reject('TM_ERR_VOTE_DUPLICATE', voter);
     identities.add(weight.identity);
     if (weight.weight === 0) continue;
     acceptWeight += weight.weight;
     weighted.push(vote);
   }
-  const total = context.registry.totalActiveStake();
+  const total = context.registry.totalActiveStake(at);
   if (!isQuorum(acceptWeight, total))
     return ignore('TM_ERR_QUORUM_NOT_REACHED', `${acceptWeight} of ${total}`);
 

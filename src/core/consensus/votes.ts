@@ -24,16 +24,16 @@ export interface VoteWeight {
 }
 
 /**
- * A vote signed by a key that was later rotated away still counts if it predates the rotation (the grace
- * rule in docs/PROTOCOL.md); afterwards that key carries no weight.
+ * The weight of a vote by the stake table in force at `at` (the update's time; now when absent). Its key must
+ * have been in force when the vote was dated: a vote by a key later rotated away counts if it predates the
+ * rotation (the grace rule in docs/PROTOCOL.md), one by a successor key only from its rotation on. A
+ * blacklisting dated at or before `at` takes the identity's weight away.
  */
-export function voteWeight(registry: NodeRegistry, vote: Vote): VoteWeight {
-  const rotation = registry.rotationOf(vote.origin);
-  if (rotation !== undefined) {
-    const at = parseTimestamp(vote.timestamp);
-    if (at === null || at >= rotation.at) return { identity: registry.currentId(vote.origin), weight: 0 };
-  }
-  return { identity: registry.currentId(vote.origin), weight: registry.stakeOf(vote.origin) };
+export function voteWeight(registry: NodeRegistry, vote: Vote, at?: number): VoteWeight {
+  const identity = registry.currentId(vote.origin);
+  const votedAt = parseTimestamp(vote.timestamp);
+  if (votedAt === null || !registry.keyInForce(vote.origin, votedAt)) return { identity, weight: 0 };
+  return { identity, weight: registry.stakeOf(vote.origin, at) };
 }
 
 /** More than half of the active stake; exactly half is not enough. */

@@ -17,14 +17,17 @@ export interface AdmissionContext {
  * Why a critical event may not take effect, before its signature is even checked (all of this is cheap):
  * - only members (the network file's nodes and their rotated successors) issue critical events: they bypass
  *   votes, so the network file is their root of trust;
- * - a rotated-away key issues nothing new; an old entry it signed before its rotation still stands;
+ * - a rotated-away key issues nothing new; an old entry it signed before its rotation still stands, and so
+ *   does an old entry by an origin blacklisted only later (the ledger-order rule sync relies on);
  * - live revocations and alerts must be fresh (their time is what they assert); rotations and blacklists are
  *   re-sent to peers that missed them, and the ledger key already stops replays.
  */
 export function admissionProblem(event: CriticalEvent, context: AdmissionContext): ErrorCode | null {
   const { registry } = context;
-  if (registry.isBlacklisted(event.origin)) return 'TM_ERR_BLACKLISTED';
   const at = parseTimestamp(event.timestamp);
+  // Live, any blacklisting refuses; an old entry is judged by the table of its time, as live nodes judged it.
+  if (registry.isBlacklisted(event.origin, context.live || at === null ? undefined : at))
+    return 'TM_ERR_BLACKLISTED';
   if (at === null) return 'TM_ERR_TIMESTAMP_INVALID';
   const rotation = registry.rotationOf(event.origin);
   if (rotation !== undefined && (context.live || at >= rotation.at)) return 'TM_ERR_KEY_ROTATED';

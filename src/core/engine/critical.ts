@@ -39,7 +39,7 @@ export function replayLedger(state: EngineState): void {
     if (entry.type === 'KEY_ROTATION') {
       applyRotation(state, entry);
       if (entry.newNodeId === state.signer.nodeId) state.ownRotation = entry;
-    } else if (entry.type === 'BLACKLIST') state.registry.applyBlacklist(entry.offender);
+    } else if (entry.type === 'BLACKLIST') state.registry.applyBlacklist(entry.offender, instantOf(entry));
   }
 }
 
@@ -122,7 +122,7 @@ export function applyCritical(state: EngineState, event: Verified<CriticalEvent>
   if (!modules.ledger.append(event)) return;
   state.stats.criticalApplied++;
   if (event.type === 'KEY_ROTATION') applyRotation(state, event);
-  if (event.type === 'BLACKLIST' && registry.applyBlacklist(event.offender)) {
+  if (event.type === 'BLACKLIST' && registry.applyBlacklist(event.offender, instantOf(event))) {
     for (const id of registry.chainOf(event.offender)) {
       if (modules.output.isConnected(id)) modules.output.disconnect(id, 'TM_ERR_BLACKLISTED');
     }
@@ -130,6 +130,9 @@ export function applyCritical(state: EngineState, event: Verified<CriticalEvent>
   }
   modules.events?.critical?.(event);
 }
+
+/** A blacklisting takes effect from its own timestamp: commits dated earlier keep the offender's votes. */
+const instantOf = (event: Blacklist): number => parseTimestamp(event.timestamp) ?? Number.NEGATIVE_INFINITY;
 
 function applyRotation(state: EngineState, rotation: KeyRotation): void {
   const order = { at: parseTimestamp(rotation.timestamp) ?? 0, id: rotation.id, origin: rotation.origin };

@@ -169,7 +169,8 @@ export class MeshEngine {
       case 'HANDSHAKE_ACK':
         return reject('TM_ERR_HANDSHAKE_UNEXPECTED', 'handshake already complete');
       default:
-        // Heartbeats are answered by the connection; sync messages are specified but not served in 1.0.
+        // Heartbeats are answered by the connection; sync requests by the sync layer (core/sync/answer.ts),
+        // never by the engine: they change nothing here.
         return ignore('TM_ERR_UNKNOWN_TYPE', `${message.type} is not served here`);
     }
   }

@@ -109,9 +109,11 @@ function countVote(state: EngineState, vote: Vote): Outcome<unknown> {
   // The relay cannot tell these apart from honest votes, so they are not its fault: ignore, not reject.
   if (voteMismatch(vote, update, pending.digest) !== null) return ignore('TM_ERR_VOTE_MISMATCH');
   if (!voteInWindow(vote, update, commitContext(state))) return ignore('TM_ERR_VOTE_STALE');
-  const weight = voteWeight(registry, vote);
+  // Weighed by the table in force at the update's time, exactly as every verifier of the commit will.
+  const at = parseTimestamp(update.timestamp) ?? undefined;
+  const weight = voteWeight(registry, vote, at);
   if (weight.weight === 0) return ignore('TM_ERR_NOT_VALIDATOR');
-  const result = proposals.addVote(vote, weight, registry.totalActiveStake())!;
+  const result = proposals.addVote(vote, weight, registry.totalActiveStake(at))!;
   if (result.added.kind === 'conflict') {
     blacklist(state, vote.origin, 'EQUIVOCATION', [result.added.previous, vote]);
     return ignore('TM_ERR_VOTE_DUPLICATE', 'conflicting vote');
@@ -122,7 +124,8 @@ function countVote(state: EngineState, vote: Vote): Outcome<unknown> {
 }
 
 function settleIfDecided(state: EngineState, id: string): void {
-  const total = state.registry.totalActiveStake();
+  const { update } = state.proposals.get(id)!.record;
+  const total = state.registry.totalActiveStake(parseTimestamp(update.timestamp) ?? undefined);
   const status = state.proposals.status(id, total);
   if (status === 'quorum') commitProposal(state, id);
   else if (status === 'defeated') {
@@ -188,7 +191,11 @@ export function handleCommit(state: EngineState, commit: Commit): Outcome<unknow
   return accept(undefined);
 }
 
-/** An old COMMIT arriving outside live gossip (a light node's query answer; sync later). */
+/**
+ * An old COMMIT arriving outside live gossip (a light node's query answer, a synced block): no freshness, and
+ * judged like a live one by the stake table in force at its update's time (verifyCommit), so it verifies
+ * after later rotations and blacklistings, and a quorum that only holds under a later table does not.
+ */
 export function importCommit(state: EngineState, commit: Commit): Outcome<void> {
   const outcome = verifyCommit(commit, commitContext(state));
   if (outcome.kind !== 'accept') return outcome;

@@ -2,7 +2,7 @@
 // Validators are compiled once at module load and shared by the WebSocket decoder and the HTTP API.
 import type { TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
-import { MESSAGE_SCHEMAS, type Message, type MessageType } from './schemas.js';
+import { MESSAGE_SCHEMAS, type MessageType } from './schemas.js';
 
 /**
  * link: neighbour to neighbour, never forwarded. gossip: flooded to every peer, signed by its origin.
@@ -32,12 +32,13 @@ export const MESSAGE_INFO: Readonly<Record<MessageType, TypeInfo>> = {
   PEER_ANNOUNCE: { scope: 'gossip', lane: 'normal' },
   FIND_NODE: { scope: 'link', lane: 'normal' },
   NODES: { scope: 'link', lane: 'normal' },
-  GET_HEIGHT: { scope: 'link', lane: 'normal' },
-  HEIGHT: { scope: 'link', lane: 'normal' },
-  GET_ROOTS: { scope: 'link', lane: 'normal' },
-  ROOTS: { scope: 'link', lane: 'normal' },
-  GET_BLOCKS: { scope: 'link', lane: 'normal' },
-  BLOCKS: { scope: 'link', lane: 'normal' },
+  SYNC_STATUS_REQUEST: { scope: 'link', lane: 'normal' },
+  SYNC_STATUS: { scope: 'link', lane: 'normal' },
+  SYNC_ROOTS_REQUEST: { scope: 'link', lane: 'normal' },
+  SYNC_ROOTS: { scope: 'link', lane: 'normal' },
+  SYNC_BLOCK_REQUEST: { scope: 'link', lane: 'normal' },
+  SYNC_BLOCK: { scope: 'link', lane: 'normal' },
+  SYNC_REFUSED: { scope: 'link', lane: 'normal' },
   QUERY: { scope: 'link', lane: 'normal' },
   QUERY_RESULT: { scope: 'link', lane: 'normal' },
 };

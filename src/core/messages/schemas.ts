@@ -192,34 +192,77 @@ export const LedgerEntrySchema = Type.Union([
   BlacklistSchema,
 ]);
 
-const Height = Type.Integer({ minimum: -1 });
+/** Block heights are epochs since genesis; 2^32 of them outlast any network (136 years of 1 s epochs). */
+export const MAX_SYNC_HEIGHT = 4_294_967_295;
+/** Entries in one block part at most; offsets and counts are bounded by it. */
+export const MAX_BLOCK_PART_ENTRIES = 10_000_000;
+/** Summary levels at most: 16^8 = 2^32 heights. */
+export const MAX_SUMMARY_LEVEL = 8;
+/** Roots per SYNC_ROOTS answer at most (fewer when they would not fit a frame). */
+export const MAX_ROOTS_PER_ANSWER = 1024;
+/** Entries per SYNC_BLOCK page at most (fewer when they would not fit a frame). */
+export const MAX_ENTRIES_PER_PAGE = 1000;
 
-export const GetHeightSchema = linkMessage('GET_HEIGHT', {});
-export const HeightSchema = linkMessage('HEIGHT', { height: Height, summaryRoot: Digest });
-export const GetRootsSchema = linkMessage('GET_ROOTS', {
-  from: Type.Integer({ minimum: 0 }),
-  to: Type.Integer({ minimum: 0 }),
+const SyncHeight = Type.Integer({ minimum: 0, maximum: MAX_SYNC_HEIGHT });
+/** -1: no block is closed yet. */
+const LatestHeight = Type.Integer({ minimum: -1, maximum: MAX_SYNC_HEIGHT });
+const BlockPartField = Type.Union([Type.Literal('critical'), Type.Literal('commits')]);
+const PartCount = Type.Integer({ minimum: 0, maximum: MAX_BLOCK_PART_ENTRIES });
+const ReasonCode = Type.String({ pattern: '^TM_ERR_[A-Z0-9_]{1,64}$' });
+
+/** Asks a neighbour where its ledger stands. */
+export const SyncStatusRequestSchema = linkMessage('SYNC_STATUS_REQUEST', {});
+export const SyncStatusSchema = linkMessage('SYNC_STATUS', {
+  /** Newest closed block (its epoch ended more than the grace period ago), -1 for none. */
+  latestHeight: LatestHeight,
+  /** Root of the Merkle summary over blocks [0, latestHeight]. */
+  summaryRoot: Digest,
+  /** Entries in the node's ledger (all heights, closed or not): a hint for planning, not verified. */
+  entryCount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  /** Whether the node believes it has caught up; a syncing node is a poor source. */
+  state: Type.Union([Type.Literal('syncing'), Type.Literal('synced')]),
 });
-export const RootsSchema = linkMessage('ROOTS', {
-  from: Type.Integer({ minimum: 0 }),
-  roots: Type.Array(Digest, { maxItems: 1024 }),
+
+/** Asks for the roots of summary nodes of one level in the tree over heights [0, top]. */
+export const SyncRootsRequestSchema = linkMessage('SYNC_ROOTS_REQUEST', {
+  top: SyncHeight,
+  level: Type.Integer({ minimum: 0, maximum: MAX_SUMMARY_LEVEL }),
+  indexes: Type.Array(SyncHeight, { minItems: 1, maxItems: MAX_ROOTS_PER_ANSWER }),
 });
-export const GetBlocksSchema = linkMessage('GET_BLOCKS', {
-  from: Type.Integer({ minimum: 0 }),
-  to: Type.Integer({ minimum: 0 }),
+export const SyncRootsSchema = linkMessage('SYNC_ROOTS', {
+  top: SyncHeight,
+  level: Type.Integer({ minimum: 0, maximum: MAX_SUMMARY_LEVEL }),
+  /** roots[i] is the root of node indexes[i] of the request; a shorter list answers a prefix (frame size). */
+  roots: Type.Array(Digest, { maxItems: MAX_ROOTS_PER_ANSWER }),
 });
-export const BlocksSchema = linkMessage('BLOCKS', {
-  blocks: Type.Array(
-    Type.Object(
-      {
-        height: Type.Integer({ minimum: 0 }),
-        root: Digest,
-        entries: Type.Array(LedgerEntrySchema, { maxItems: 10_000 }),
-      },
-      strict,
-    ),
-    { maxItems: 64 },
-  ),
+
+/** Asks for one page of one part of a block. */
+export const SyncBlockRequestSchema = linkMessage('SYNC_BLOCK_REQUEST', {
+  height: SyncHeight,
+  part: BlockPartField,
+  /** Position in the part's entries (block order) to start from: 0, then a previous page's `next`. */
+  offset: PartCount,
+});
+export const SyncBlockSchema = linkMessage('SYNC_BLOCK', {
+  height: SyncHeight,
+  part: BlockPartField,
+  offset: PartCount,
+  entries: Type.Array(LedgerEntrySchema, { maxItems: MAX_ENTRIES_PER_PAGE }),
+  /** Offset of the following page; absent on the part's last page. */
+  next: Type.Optional(PartCount),
+  /** The block as the server holds it now: its root, both part roots and part sizes (for checking). */
+  root: Digest,
+  criticalRoot: Digest,
+  commitRoot: Digest,
+  criticalCount: PartCount,
+  commitCount: PartCount,
+});
+
+/** The answer to a sync request that cannot be served (a height not closed here, nodes outside the tree). */
+export const SyncRefusedSchema = linkMessage('SYNC_REFUSED', {
+  code: ReasonCode,
+  /** The server's newest closed block, so the asker can retry within it. */
+  latestHeight: LatestHeight,
 });
 
 /** A light node asks for the entries behind one agent's records (one principal, or all), page by page. */
@@ -253,12 +296,15 @@ export type FindNode = Static<typeof FindNodeSchema>;
 export type Nodes = Static<typeof NodesSchema>;
 export type PeerInfo = Static<typeof PeerInfo>;
 export type LedgerEntry = Static<typeof LedgerEntrySchema>;
-export type GetHeight = Static<typeof GetHeightSchema>;
-export type Height = Static<typeof HeightSchema>;
-export type GetRoots = Static<typeof GetRootsSchema>;
-export type Roots = Static<typeof RootsSchema>;
-export type GetBlocks = Static<typeof GetBlocksSchema>;
-export type Blocks = Static<typeof BlocksSchema>;
+export type SyncStatusRequest = Static<typeof SyncStatusRequestSchema>;
+export type SyncStatus = Static<typeof SyncStatusSchema>;
+export type SyncRootsRequest = Static<typeof SyncRootsRequestSchema>;
+export type SyncRoots = Static<typeof SyncRootsSchema>;
+export type SyncBlockRequest = Static<typeof SyncBlockRequestSchema>;
+export type SyncBlock = Static<typeof SyncBlockSchema>;
+export type SyncRefused = Static<typeof SyncRefusedSchema>;
+export type SyncRequest = SyncStatusRequest | SyncRootsRequest | SyncBlockRequest;
+export type SyncResponse = SyncStatus | SyncRoots | SyncBlock | SyncRefused;
 export type Query = Static<typeof QuerySchema>;
 export type QueryResult = Static<typeof QueryResultSchema>;
 
@@ -277,12 +323,13 @@ export const MESSAGE_SCHEMAS = {
   PEER_ANNOUNCE: PeerAnnounceSchema,
   FIND_NODE: FindNodeSchema,
   NODES: NodesSchema,
-  GET_HEIGHT: GetHeightSchema,
-  HEIGHT: HeightSchema,
-  GET_ROOTS: GetRootsSchema,
-  ROOTS: RootsSchema,
-  GET_BLOCKS: GetBlocksSchema,
-  BLOCKS: BlocksSchema,
+  SYNC_STATUS_REQUEST: SyncStatusRequestSchema,
+  SYNC_STATUS: SyncStatusSchema,
+  SYNC_ROOTS_REQUEST: SyncRootsRequestSchema,
+  SYNC_ROOTS: SyncRootsSchema,
+  SYNC_BLOCK_REQUEST: SyncBlockRequestSchema,
+  SYNC_BLOCK: SyncBlockSchema,
+  SYNC_REFUSED: SyncRefusedSchema,
   QUERY: QuerySchema,
   QUERY_RESULT: QueryResultSchema,
 } as const satisfies Record<string, TObject>;

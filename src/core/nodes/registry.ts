@@ -1,4 +1,4 @@
-// Who is who: genesis stake, key rotations, blacklisting (all derived from the ledger) and locally known nodes.
+// Who is who: genesis stake, key rotations, blacklisting (all derived from the ledger), now or as of any instant.
 // Stake weights depend only on the network file and committed ledger entries, so honest nodes agree on quorums.
 import type { Network } from '../network.js';
 import { compareOrder, type OrderKey } from '../time.js';
@@ -14,7 +14,8 @@ export class NodeRegistry {
   private readonly genesisStake = new Map<string, number>();
   private readonly rotations = new Map<string, RotationLink>();
   private readonly predecessors = new Map<string, string>();
-  private readonly blacklisted = new Set<string>();
+  /** Blacklisted ids with the earliest instant a BLACKLIST against them is dated (−∞ when not known). */
+  private readonly blacklisted = new Map<string, number>();
 
   constructor(network: Network) {
     for (const node of network.nodes) {
@@ -47,9 +48,17 @@ export class NodeRegistry {
     return true;
   }
 
-  applyBlacklist(offender: string): boolean {
-    if (this.blacklisted.has(offender)) return false;
-    this.blacklisted.add(offender);
+  /**
+   * Records a blacklisting dated `at` (ms; a blacklisting of unknown date counts since forever). Returns false
+   * when the offender was blacklisted already; an earlier date still moves its start back.
+   */
+  applyBlacklist(offender: string, at = Number.NEGATIVE_INFINITY): boolean {
+    const held = this.blacklisted.get(offender);
+    if (held !== undefined) {
+      if (at < held) this.blacklisted.set(offender, at);
+      return false;
+    }
+    this.blacklisted.set(offender, at);
     return true;
   }
 
@@ -86,27 +95,49 @@ export class NodeRegistry {
     return chain;
   }
 
-  /** A blacklisting covers the offender's whole identity, before and after any rotation. */
-  isBlacklisted(nodeId: string): boolean {
+  /**
+   * A blacklisting covers the offender's whole identity, before and after any rotation. With `at`, only
+   * blacklistings dated at or before that instant count (the table in force then); without, every one.
+   */
+  isBlacklisted(nodeId: string, at?: number): boolean {
     if (this.blacklisted.size === 0) return false;
-    return this.chainOf(nodeId).some((id) => this.blacklisted.has(id));
+    return this.chainOf(nodeId).some((id) => {
+      const since = this.blacklisted.get(id);
+      return since !== undefined && (at === undefined || since <= at);
+    });
   }
 
-  /** Voting weight of the identity behind `nodeId`: its genesis stake, which moves along rotations. */
-  stakeOf(nodeId: string): number {
+  /**
+   * Whether `nodeId` was the key in force for its identity at `at`: from the rotation that created it (a
+   * network-file id: always) until the rotation away from it, exclusive. A retired key signs nothing valid
+   * after its rotation, and a successor key nothing before it.
+   */
+  keyInForce(nodeId: string, at: number): boolean {
+    const into = this.predecessors.get(nodeId);
+    if (into !== undefined && at < this.rotations.get(into)!.at) return false;
+    const away = this.rotations.get(nodeId);
+    return away === undefined || at < away.at;
+  }
+
+  /**
+   * Voting weight of the identity behind `nodeId`: its genesis stake, which moves along rotations; 0 once
+   * blacklisted (as of `at` when given).
+   */
+  stakeOf(nodeId: string, at?: number): number {
     const chain = this.chainOf(nodeId);
-    if (chain.some((id) => this.blacklisted.has(id))) return 0;
+    if (this.isBlacklisted(chain[0]!, at)) return 0;
     return chain.reduce((sum, id) => sum + (this.genesisStake.get(id) ?? 0), 0);
   }
 
-  /** Current ids of every identity with stake and no blacklisting. */
-  validators(): string[] {
+  /** Current ids of every identity with stake and no blacklisting (as of `at` when given). */
+  validators(at?: number): string[] {
     const current = new Set<string>();
     for (const id of this.genesisStake.keys()) current.add(this.currentId(id));
-    return [...current].filter((id) => this.stakeOf(id) > 0).sort();
+    return [...current].filter((id) => this.stakeOf(id, at) > 0).sort();
   }
 
-  totalActiveStake(): number {
-    return this.validators().reduce((sum, id) => sum + this.stakeOf(id), 0);
+  /** Stake of every identity not blacklisted (as of `at` when given): what a quorum is measured against. */
+  totalActiveStake(at?: number): number {
+    return this.validators(at).reduce((sum, id) => sum + this.stakeOf(id, at), 0);
   }
 }
