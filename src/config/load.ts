@@ -32,6 +32,7 @@ export interface Config {
   maxInboundPeers: number;
   lightCacheBytes: number;
   storageSync: 'full' | 'normal';
+  verifierThreads: number;
   logLevel: LogLevel;
   metrics: { host: string; port: number };
   api: {

@@ -115,6 +115,13 @@ export const SETTINGS = {
     flag: 'storage-sync',
     help: 'SQLite synchronous mode: full survives power loss, normal survives process crashes only',
   },
+  verifierThreads: {
+    type: { kind: 'int', min: 0, max: 64 },
+    default: 0,
+    env: 'TRUST_MESH_VERIFIER_THREADS',
+    flag: 'verifier-threads',
+    help: 'worker threads that check signatures ahead of the main thread (0 = check them on the main thread)',
+  },
   logLevel: {
     type: { kind: 'enum', values: LOG_LEVELS },
     default: 'info',

@@ -36,6 +36,8 @@ export class MessageVerifier {
   readonly stats: VerifierStats = { verified: 0, cached: 0, failed: 0 };
   private readonly good = new Set<string>();
   private readonly bad = new Map<string, Failure>();
+  /** Keys of messages prepared ahead, so the engine's check of the same object skips canonical form and hash. */
+  private readonly keys = new WeakMap<SignedMessage, { key: string; digest: string }>();
 
   constructor(
     private readonly crypto: Crypto,
@@ -45,6 +47,11 @@ export class MessageVerifier {
 
   /** Accepts with the hex digest of the message's signed bytes (what votes bind to), or says why not. */
   verify(message: SignedMessage): Outcome<string> {
+    const ahead = this.keys.get(message);
+    if (ahead !== undefined) {
+      const known = this.known(ahead.key, ahead.digest);
+      if (known !== null) return known;
+    }
     const bytes = messageSigningBytes(this.networkId, message);
     const digest = toHex(this.crypto.sha256(bytes));
     const key = this.keyOf(message, digest);
@@ -70,6 +77,7 @@ export class MessageVerifier {
     const bytes = messageSigningBytes(this.networkId, message);
     const digest = toHex(this.crypto.sha256(bytes));
     const key = this.keyOf(message, digest);
+    this.keys.set(message, { key, digest });
     if (this.good.has(key) || this.bad.has(key)) return null;
     const steps = verificationSteps(this.crypto, message, bytes);
     const checks: SignatureCheck[] = [];

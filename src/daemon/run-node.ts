@@ -60,6 +60,7 @@ export async function runNode(
       maxInboundPeers: config.maxInboundPeers,
       lightCacheBytes: config.lightCacheBytes,
       storageSync: config.storageSync,
+      verifierThreads: config.verifierThreads,
     },
     { logger },
   );
