@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { TrustMeshNode } from '../src/node/node.js';
 import { testKeyPair, testNetwork } from '../test/support/fixtures.js';
 import type { Bench, BenchOptions, BenchResult } from './support.js';
-import { median, round, until } from './support.js';
+import { median, round, UNLIMITED, until } from './support.js';
 import { verifyRate } from './verify-rate.js';
 
 const SENDER = fileURLToPath(new URL('./frame-sender.js', import.meta.url));
@@ -103,7 +103,7 @@ async function measure(threads: number, frames: number, repeats: number, log: (l
   // Node 0 does not vote, so it only checks and (with no other peers) forwards nowhere: the receive path alone.
   const node = await TrustMeshNode.start({
     dataDir,
-    network: testNetwork([100, 100, 100, 100]),
+    network: testNetwork([100, 100, 100, 100], {}, UNLIMITED),
     key: testKeyPair(0),
     host: '127.0.0.1',
     port: 0,

@@ -28,6 +28,9 @@ export interface Bench {
   run(options: BenchOptions): Promise<BenchResult>;
 }
 
+/** Network parameters that lift the per-origin rate limits, for benchmarks that measure something else. */
+export const UNLIMITED = { rateLimitPerMinute: 1_000_000, criticalRateLimitPerMinute: 1_000_000 };
+
 export const median = (values: readonly number[]): number => percentile(values, 50);
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));

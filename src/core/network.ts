@@ -11,8 +11,13 @@ import { nodeIdOf } from './signing.js';
 import { parseTimestamp } from './time.js';
 
 export const DEFAULT_PARAMS = {
-  /** Messages a peer may originate per minute (the spec's 100/min). Enforced by the rate limiter. */
+  /**
+   * Trust updates one origin may propose per minute (the spec's 100 messages/min per peer), also the burst a
+   * quiet origin may spend at once; every node drops the excess after checking its signature.
+   */
   rateLimitPerMinute: 100,
+  /** Critical events (revocations, rotations, alerts, blacklists) one origin may issue per minute, and burst. */
+  criticalRateLimitPerMinute: 60,
   /** How far a live message's timestamp may be from the receiver's clock. */
   clockSkewMs: 60_000,
   heartbeatMs: 15_000,
@@ -39,6 +44,7 @@ export const NetworkFileSchema = Type.Object(
       Type.Object(
         {
           rateLimitPerMinute: positiveInt(1, 1_000_000),
+          criticalRateLimitPerMinute: positiveInt(1, 1_000_000),
           clockSkewMs: positiveInt(100, 3_600_000),
           heartbeatMs: positiveInt(100, 600_000),
           heartbeatMissLimit: positiveInt(1, 100),

@@ -59,7 +59,11 @@ export function handleCritical(state: EngineState, event: CriticalEvent): Outcom
   }
   const problem = admissionProblem(event, admission(state, true));
   if (problem !== null) return problem === 'TM_ERR_ROTATION_INVALID' ? reject(problem) : ignore(problem);
-  return verifyAndApply(state, event, verifySigned(state, event));
+  const verified = verifySigned(state, event);
+  // Only a verified event spends its origin's budget, so no one can exhaust another member's revocations.
+  if (verified.kind === 'accept' && !state.rates.critical.take(event.origin, nowOf(state)))
+    return ignore('TM_ERR_RATE_LIMITED', `${event.origin.slice(0, 12)} over its critical-event budget`);
+  return verifyAndApply(state, event, verified);
 }
 
 /** The expensive part of admission, shared by live and imported events: signatures, then evidence. */

@@ -212,6 +212,8 @@ export class MeshEngine {
       return ignore('TM_ERR_DUPLICATE', 'not newer');
     const verified = verifySigned(state, announce);
     if (verified.kind !== 'accept') return verified;
+    if (!state.rates.announces.take(announce.nodeId, nowOf(state)))
+      return ignore('TM_ERR_RATE_LIMITED', 'announcing too often');
     if (!state.announces.offer(announce, nowOf(state))) return ignore('TM_ERR_DUPLICATE', 'not newer');
     return accept(undefined);
   }

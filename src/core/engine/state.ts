@@ -3,6 +3,7 @@
 import type { CommitContext } from '../consensus/commit.js';
 import { ProposalBook } from '../consensus/proposals.js';
 import { TimeCache } from '../gossip/time-cache.js';
+import { TokenBuckets } from '../scoring/token-bucket.js';
 import { PROTOCOL_VERSION } from '../messages/fields.js';
 import type { KeyRotation, Message, PeerAnnounce, Vote } from '../messages/schemas.js';
 import { AnnounceBook } from '../nodes/announce-book.js';
@@ -41,6 +42,8 @@ export interface EngineState {
   readonly recent: TimeCache<SignedMessage>;
   /** This node's own votes by proposal (`origin:id`): asked again, it answers with the very same vote. */
   readonly ownVotes: TimeCache<Vote>;
+  /** Per-origin budgets for what an origin sends into the mesh (proposals, critical events, announces). */
+  readonly rates: OriginRates;
   signer: Signer;
   ownAnnounce: PeerAnnounce | null;
   lastAnnounceAt: number;
@@ -48,8 +51,19 @@ export interface EngineState {
   ownRotation: KeyRotation | null;
 }
 
+/** Token buckets by origin node id: spent only by messages whose signature checked out, so none can be forged. */
+export interface OriginRates {
+  readonly proposals: TokenBuckets;
+  readonly critical: TokenBuckets;
+  readonly announces: TokenBuckets;
+}
+
+/** Announces one node may make per minute: re-announces come every 10 minutes, or when its endpoints change. */
+const ANNOUNCES_PER_MINUTE = 10;
+
 export function createState(options: EngineOptions, modules: EngineModules): EngineState {
   const { network } = options;
+  const { rateLimitPerMinute, criticalRateLimitPerMinute } = network.params;
   const { clockSkewMs, proposalTimeoutMs } = network.params;
   const seenTtl = 2 * clockSkewMs + proposalTimeoutMs;
   return {
@@ -75,6 +89,11 @@ export function createState(options: EngineOptions, modules: EngineModules): Eng
     routes: new TimeCache(2 * proposalTimeoutMs, SEEN_CAPACITY),
     recent: new TimeCache(seenTtl, RECENT_CAPACITY),
     ownVotes: new TimeCache(seenTtl, SEEN_CAPACITY),
+    rates: {
+      proposals: new TokenBuckets({ perMinute: rateLimitPerMinute, burst: rateLimitPerMinute }),
+      critical: new TokenBuckets({ perMinute: criticalRateLimitPerMinute, burst: criticalRateLimitPerMinute }),
+      announces: new TokenBuckets({ perMinute: ANNOUNCES_PER_MINUTE, burst: ANNOUNCES_PER_MINUTE }),
+    },
     signer: options.signer,
     ownAnnounce: null,
     lastAnnounceAt: Number.NEGATIVE_INFINITY,

@@ -45,6 +45,8 @@ export function handleProposal(state: EngineState, from: string, update: TrustUp
     return ignore('TM_ERR_TIMESTAMP_SKEW');
   const verified = verifySigned(state, update);
   if (verified.kind !== 'accept') return verified;
+  if (!state.rates.proposals.take(update.origin, nowOf(state)))
+    return ignore('TM_ERR_RATE_LIMITED', `${update.origin.slice(0, 12)} over its proposal budget`);
   const key = proposalKey(update.origin, update.id);
   if (state.routes.get(key, nowOf(state)) === undefined) state.routes.set(key, from, nowOf(state));
   const problem = judgeUpdate(update, registry);
