@@ -216,6 +216,11 @@ export const PeerList = Type.Object({
       capabilities: Type.Array(Type.String()),
       connectedAt: Type.String(),
       rttMs: Type.Union([Type.Number(), Type.Null()]),
+      score: Type.Optional(
+        Type.Number({
+          description: 'peer score (gossipsub-style; below -50 the peer is dropped for a while)',
+        }),
+      ),
     }),
   ),
 });

@@ -4,9 +4,11 @@ import type { MeshEngine } from '../core/engine/engine.js';
 import type { ErrorCode } from '../core/errors.js';
 import { MESSAGE_INFO } from '../core/messages/registry.js';
 import type { Message } from '../core/messages/schemas.js';
+import type { Outcome } from '../core/outcome.js';
 import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock } from '../core/time.js';
 import { InboundScheduler } from '../net/inbound-scheduler.js';
+import type { LinkBudgets } from '../net/link-budget.js';
 import type { PeerSession } from '../net/peers/peer-manager.js';
 import { ReadBudget } from '../net/read-budget.js';
 import { SignaturePrepass } from './signature-prepass.js';
@@ -27,6 +29,8 @@ export interface InboundDeps {
   readonly refuse: (session: PeerSession, code: ErrorCode, detail?: string) => void;
   /** A monotonic clock in ms for turn budgets (performance.now in the daemon). */
   readonly monotonic: Clock;
+  /** The wall clock (connection budgets refill by it). */
+  readonly clock: Clock;
   /**
    * Checks normal-lane signatures ahead of the turn, off the main thread when it has threads of its own; null
    * checks them in the turn. Critical messages never wait for it.
@@ -34,6 +38,11 @@ export interface InboundDeps {
   readonly verifier: SignatureVerifier | null;
   /** Called after each turn with the messages it handled (the node remembers their frames as seen). */
   readonly handled?: (messages: readonly Message[]) => void;
+  /** Per-connection budgets; a frame over budget is dropped unhandled and reported to `overBudget`. */
+  readonly budgets?: LinkBudgets;
+  readonly overBudget?: (session: PeerSession, message: Message) => void;
+  /** Every outcome of a turn, by sender (peer scores); called after the turn's transaction committed. */
+  readonly judged?: (session: PeerSession, message: Message, outcome: Outcome<unknown>) => void;
 }
 
 export class InboundPath {
@@ -63,6 +72,11 @@ export class InboundPath {
   }
 
   enqueue(session: PeerSession, message: Message, bytes: number): void {
+    const { budgets } = this.deps;
+    if (budgets && !budgets.admit(session.nodeId!, message, bytes, this.deps.clock.now())) {
+      this.deps.overBudget?.(session, message);
+      return;
+    }
     this.budget.take(session, bytes);
     const { lane } = MESSAGE_INFO[message.type];
     const work = { session, message, bytes };
@@ -73,6 +87,7 @@ export class InboundPath {
   /** One turn, one transaction: everything it stores is durable before any effect leaves this process. */
   private handleTurn(next: () => InboundWork | undefined): void {
     const handled: InboundWork[] = [];
+    const outcomes: Array<Outcome<unknown> | null> = [];
     const refusals: Array<[PeerSession, ErrorCode, string | undefined]> = [];
     const engine = this.deps.engine();
     try {
@@ -80,8 +95,12 @@ export class InboundPath {
         for (let work = next(); work !== undefined; work = next()) {
           handled.push(work);
           const { session, message } = work;
-          if (session.state !== 'established') continue;
+          if (session.state !== 'established') {
+            outcomes.push(null);
+            continue;
+          }
           const outcome = engine.handle(session.nodeId!, message);
+          outcomes.push(outcome);
           if (outcome.kind === 'reject') refusals.push([session, outcome.code, outcome.detail]);
         }
       });
@@ -90,6 +109,12 @@ export class InboundPath {
     }
     for (const { session, bytes } of handled) this.budget.release(session, bytes);
     this.deps.handled?.(handled.map((work) => work.message));
+    const { judged } = this.deps;
+    if (judged)
+      handled.forEach((work, i) => {
+        const outcome = outcomes[i];
+        if (outcome) judged(work.session, work.message, outcome);
+      });
     for (const [session, code, detail] of refusals) this.deps.refuse(session, code, detail);
   }
 

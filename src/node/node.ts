@@ -1,7 +1,6 @@
 // A running Trust Mesh node: wires the pure engine to the WebSocket transport, storage, timers and metrics.
 // Embeddable (TrustMeshNode.start); its public surface (reads, actions, events) is all the API, CLI and devnet use.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ProposalRecord } from '../core/consensus/proposals.js';
@@ -18,11 +17,11 @@ import { createSigner, generateKeyPair } from '../crypto/sodium.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
-import { listen, MESH_PATH, type MeshListener } from '../net/transport/server.js';
+import type { MeshListener } from '../net/transport/server.js';
 import type { SequencedEntry } from '../store/interface.js';
 import { VERSION } from '../version.js';
-import { lockDataDir } from './data-dir-lock.js';
 import { finishPendingRotation, promotePendingKey, writePendingKey } from './key-file.js';
+import { openListener } from './listener.js';
 import { logSettled } from './node-log.js';
 import { NodeParts } from './parts.js';
 import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
@@ -72,42 +71,16 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
 
   /** Opens storage, listens, dials peers and bootstrap nodes. */
   static async start(options: NodeOptions, modules: NodeModules = {}): Promise<TrustMeshNode> {
-    const host = options.host ?? '127.0.0.1';
     let node: TrustMeshNode | null = null;
-    const pending: Array<[WebSocket, IncomingMessage]> = [];
-    // The data directory first: a second copy of a running node must be told so, not that its port is taken.
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const unlock = lockDataDir(options.dataDir);
-    let listener: MeshListener;
+    const opened = await openListener(options, (socket, request) => node?.accept(socket, request));
     try {
-      listener = await listen(
-        {
-          host,
-          port: options.port ?? 8080,
-          maxFrameBytes: options.network.params.maxFrameBytes,
-          tls: options.tls,
-        },
-        (socket, request) => {
-          if (node === null) pending.push([socket, request]);
-          else node.accept(socket, request);
-        },
-      );
+      node = new TrustMeshNode(options, modules, opened.endpoint, opened.listener.port, opened.unlock);
     } catch (error) {
-      unlock();
+      await opened.close();
       throw error;
     }
-    const advertised = options.advertiseHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-    const scheme = options.tls ? 'wss' : 'ws';
-    const endpoint = `${scheme}://${advertised.includes(':') ? `[${advertised}]` : advertised}:${listener.port}${MESH_PATH}`;
-    try {
-      node = new TrustMeshNode(options, modules, endpoint, listener.port, unlock);
-    } catch (error) {
-      await listener.close();
-      unlock();
-      throw error;
-    }
-    node.listener = listener;
-    for (const [socket, request] of pending) node.accept(socket, request);
+    node.listener = opened.listener;
+    opened.release();
     node.begin();
     return node;
   }
@@ -339,8 +312,12 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return this.parts.store.stateHash();
   }
 
-  peerSummaries(): PeerSummary[] {
-    return this.parts.peers.summaries();
+  /** Connected peers, each with its current score (see core/scoring/peer-score.ts). */
+  peerSummaries(): Array<PeerSummary & { score: number }> {
+    const { peers, judge } = this.parts;
+    return peers
+      .summaries()
+      .map((peer) => ({ ...peer, score: Math.round(judge.scoreOf(peer.nodeId) * 10) / 10 }));
   }
 
   connectedPeers(): string[] {

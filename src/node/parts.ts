@@ -10,6 +10,7 @@ import { createSigner } from '../crypto/sodium.js';
 import type { Logger } from '../log.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
 import { DuplicateFrameFilter } from '../net/duplicate-frames.js';
+import { LinkBudgets } from '../net/link-budget.js';
 import { PeerManager } from '../net/peers/peer-manager.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
 import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
@@ -19,6 +20,7 @@ import { engineEvents } from './engine-events.js';
 import { InboundPath } from './inbound.js';
 import { LightLookup } from './light-lookup.js';
 import { resolveModules } from './modules.js';
+import { PeerJudge } from './peer-judge.js';
 import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
 /** A node alone for this long (and every such period after) logs a warning. */
@@ -44,6 +46,7 @@ export class NodeParts {
   readonly metrics: NodeMetrics;
   readonly inbound: InboundPath;
   readonly frames: DuplicateFrameFilter;
+  readonly judge: PeerJudge;
   readonly verifier: SignatureVerifier | null;
   /** Only light nodes ask others for records they do not hold. */
   readonly lightLookup: LightLookup | null;
@@ -68,6 +71,9 @@ export class NodeParts {
     const signer = createSigner(this.keyPair);
     this.logger = modules.logger.child({ node: signer.nodeId.slice(0, 8) });
     const { clockSkewMs, proposalTimeoutMs } = network.params;
+    this.judge = new PeerJudge(this.clock, this.logger, (session, code, detail) =>
+      this.peers.refuse(session, code, detail),
+    );
     this.frames = new DuplicateFrameFilter(2 * clockSkewMs + proposalTimeoutMs, this.clock);
     const capabilities = [
       type === 'light' ? 'LIGHT_NODE' : 'FULL_NODE',
@@ -102,6 +108,10 @@ export class NodeParts {
         signer: () => this.engine.signer,
         registry: () => this.engine.registry,
         onEstablished: (session) => {
+          if (!this.judge.admits(session.nodeId!)) {
+            this.peers.refuse(session, 'TM_ERR_PEER_SCORE', 'refused for a while after a low score');
+            return;
+          }
           hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
           this.lightLookup?.fullNodesChanged();
           const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
@@ -155,7 +165,14 @@ export class NodeParts {
       atomically: hooks.atomically,
       refuse: (session, code, detail) => this.peers.refuse(session, code, detail),
       monotonic: modules.monotonic,
+      clock: this.clock,
       verifier: this.verifier,
+      budgets: new LinkBudgets(options.linkBudget),
+      overBudget: (session, message) => {
+        this.metrics.dropped.inc({ type: message.type, outcome: 'ignore', code: 'TM_ERR_RATE_LIMITED' });
+        this.judge.overBudget(session, message);
+      },
+      judged: (session, message, outcome) => this.judge.judged(session, message, outcome),
       handled: (messages) => {
         for (const message of messages) {
           if (!this.engine.hasSeen(message)) continue;

@@ -9,6 +9,7 @@ import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock, Entropy } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
 import type { Logger } from '../log.js';
+import type { LinkBudgetLimits } from '../net/link-budget.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { ConnectionLimits } from '../net/transport/connection.js';
 import type { BackoffOptions } from '../net/transport/dialer.js';
@@ -45,6 +46,8 @@ export interface NodeOptions {
    * Ignored when a verifier module is given.
    */
   readonly verifierThreads?: number;
+  /** Per-connection budgets for what peers send (see net/link-budget.ts for the defaults and why). */
+  readonly linkBudget?: LinkBudgetLimits;
 }
 
 /** What a node runs on; every one has a default (see modules.ts). Injected modules stay the caller's to close. */

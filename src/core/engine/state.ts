@@ -3,12 +3,12 @@
 import type { CommitContext } from '../consensus/commit.js';
 import { ProposalBook } from '../consensus/proposals.js';
 import { TimeCache } from '../gossip/time-cache.js';
-import { TokenBuckets } from '../scoring/token-bucket.js';
 import { PROTOCOL_VERSION } from '../messages/fields.js';
 import type { KeyRotation, Message, PeerAnnounce, Vote } from '../messages/schemas.js';
 import { AnnounceBook } from '../nodes/announce-book.js';
 import { NodeRegistry } from '../nodes/registry.js';
 import type { Failure } from '../outcome.js';
+import { TokenBuckets } from '../scoring/token-bucket.js';
 import {
   type SignedMessage,
   type Signer,
@@ -91,7 +91,10 @@ export function createState(options: EngineOptions, modules: EngineModules): Eng
     ownVotes: new TimeCache(seenTtl, SEEN_CAPACITY),
     rates: {
       proposals: new TokenBuckets({ perMinute: rateLimitPerMinute, burst: rateLimitPerMinute }),
-      critical: new TokenBuckets({ perMinute: criticalRateLimitPerMinute, burst: criticalRateLimitPerMinute }),
+      critical: new TokenBuckets({
+        perMinute: criticalRateLimitPerMinute,
+        burst: criticalRateLimitPerMinute,
+      }),
       announces: new TokenBuckets({ perMinute: ANNOUNCES_PER_MINUTE, burst: ANNOUNCES_PER_MINUTE }),
     },
     signer: options.signer,

@@ -1,0 +1,65 @@
+// Turns what peers send into their scores (core/scoring/peer-score.ts) and acts on them: a peer below the
+// threshold is disconnected and refused for a while. Rejections already close their sender at once.
+import type { ErrorCode } from '../core/errors.js';
+import { MESSAGE_INFO } from '../core/messages/registry.js';
+import type { Message } from '../core/messages/schemas.js';
+import type { Outcome } from '../core/outcome.js';
+import { PeerScores } from '../core/scoring/peer-score.js';
+import type { Clock } from '../core/time.js';
+import type { Logger } from '../log.js';
+import type { PeerSession } from '../net/peers/peer-manager.js';
+
+export class PeerJudge {
+  readonly scores = new PeerScores();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly refuse: (session: PeerSession, code: ErrorCode, detail?: string) => void,
+  ) {}
+
+  /** A frame over the peer's connection budget was dropped unhandled. */
+  overBudget(session: PeerSession, message: Message): void {
+    const peer = session.nodeId!;
+    this.scores.excess(peer, this.clock.now());
+    this.logger.debug(
+      { peer: peer.slice(0, 12), type: message.type },
+      'frame over the connection budget dropped',
+    );
+    this.check(session);
+  }
+
+  /** One outcome of a turn: first deliveries earn, excess over a budget costs, invalid input costs more. */
+  judged(session: PeerSession, message: Message, outcome: Outcome<unknown>): void {
+    const peer = session.nodeId!;
+    const now = this.clock.now();
+    if (outcome.kind === 'accept') {
+      if (MESSAGE_INFO[message.type].scope !== 'link') this.scores.delivered(peer, now);
+      return;
+    }
+    if (outcome.kind === 'reject') this.scores.invalid(peer, now);
+    else if (outcome.code === 'TM_ERR_RATE_LIMITED') this.scores.excess(peer, now);
+    else return;
+    this.check(session);
+  }
+
+  /** False while a peer dropped for its score is refused. */
+  admits(nodeId: string): boolean {
+    return !this.scores.isGraylisted(nodeId, this.clock.now());
+  }
+
+  scoreOf(nodeId: string): number {
+    return this.scores.score(nodeId, this.clock.now());
+  }
+
+  private check(session: PeerSession): void {
+    const peer = session.nodeId!;
+    if (session.state !== 'established' || !this.scores.shouldDrop(peer, this.clock.now())) return;
+    const score = Math.round(this.scores.score(peer, this.clock.now()));
+    this.refuse(
+      session,
+      'TM_ERR_PEER_SCORE',
+      `score ${score}, refused for ${this.scores.params.graylistMs} ms`,
+    );
+  }
+}

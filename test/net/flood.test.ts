@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import type { ErrorCode } from '../../src/core/errors.js';
+import { EntryMaker } from '../support/entries.js';
+import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
+import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
+
+describe('a flooding peer is limited, scored down and dropped; the mesh goes on', () => {
+  let mesh: TestMesh;
+  afterEach(() => mesh.cleanup());
+
+  test('10,000 signed proposals from one member: the excess dropped, the peer disconnected and refused for a while', async () => {
+    mesh = new TestMesh(testNetwork([100, 100, 100]));
+    const node = await mesh.start(testKeyPair(0));
+    const honest = await mesh.start(testKeyPair(1));
+    await mesh.link(honest, node);
+    const maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now()) });
+    const flood = Array.from({ length: 10_000 }, (_, i) =>
+      JSON.stringify(maker.update({ agentId: `flood-${i}`, principalId: 'p' }, { origin: 2 })),
+    );
+    const attacker = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
+    await attacker.handshake();
+    const attackerId = attacker.signer.nodeId;
+    await waitFor(() => node.isConnectedTo(attackerId), 2_000, 'attacker established');
+    const drops: ErrorCode[] = [];
+    node.on('dropped', (peer, _type, _kind, code) => {
+      if (peer === attackerId) drops.push(code);
+    });
+    const disconnects = new Map<string, ErrorCode | null>();
+    node.on('peer:disconnected', (peer, code) => disconnects.set(peer, code));
+    for (const frame of flood) {
+      if (attacker.closed) break;
+      attacker.socket.send(frame);
+    }
+    await waitFor(() => disconnects.has(attackerId), 10_000, 'the flooder dropped');
+    assert.equal(disconnects.get(attackerId), 'TM_ERR_PEER_SCORE');
+    const limited = drops.filter((code) => code === 'TM_ERR_RATE_LIMITED').length;
+    assert.ok(limited > 0, 'proposals beyond the origin budget were dropped');
+    const votes = node.stats().engine.votesCast;
+    assert.ok(votes <= 101, `at most the budget of 100 proposals (plus none beyond) got a vote: ${votes}`);
+    // Refused for a while: a new connection of the same key is closed at once.
+    const again = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
+    await again.handshake().catch(() => undefined);
+    await again.waitForClose();
+    assert.equal(again.closeReason, 'TM_ERR_PEER_SCORE');
+    // Honest work still commits.
+    const record = honest.submit({
+      agentId: 'honest',
+      principalId: 'p',
+      trustScore: 700,
+      event: 'SCORE_UPDATE',
+    });
+    assert.equal((await honest.whenSettled(record.id)).state, 'committed');
+    await waitFor(() => node.record('honest', 'p')?.trustScore === 700, 5_000, 'the honest commit stored');
+    const score = node.peerSummaries().find((peer) => peer.nodeId === honest.nodeId)?.score ?? Number.NaN;
+    assert.ok(score >= 0, `the honest peer keeps a good score (${score})`);
+  });
+});
