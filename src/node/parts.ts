@@ -98,6 +98,7 @@ export class NodeParts {
         limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
         backoff: options.backoff ?? DEFAULT_BACKOFF,
         ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
+        ...(options.admission === undefined ? {} : { admission: options.admission }),
       },
       {
         crypto: modules.crypto,
@@ -124,6 +125,7 @@ export class NodeParts {
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
         frameFilter: (text) => this.frames.isDuplicate(text),
+        scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
         onFrameRefused: (session, failure) => {
           this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
           const peerId = session.nodeId ?? session.connection.remoteAddress;

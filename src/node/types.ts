@@ -10,6 +10,7 @@ import type { Clock, Entropy } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
 import type { Logger } from '../log.js';
 import type { LinkBudgetLimits } from '../net/link-budget.js';
+import type { AdmissionLimits } from '../net/peers/admission.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { ConnectionLimits } from '../net/transport/connection.js';
 import type { BackoffOptions } from '../net/transport/dialer.js';
@@ -46,6 +47,8 @@ export interface NodeOptions {
    * Ignored when a verifier module is given.
    */
   readonly verifierThreads?: number;
+  /** Inbound admission bounds (non-member slots, per-subnet, handshake pool; see net/peers/admission.ts). */
+  readonly admission?: Partial<AdmissionLimits>;
   /** Per-connection budgets for what peers send (see net/link-budget.ts for the defaults and why). */
   readonly linkBudget?: LinkBudgetLimits;
 }

@@ -19,6 +19,7 @@ import type { Failure } from '../../core/outcome.js';
 import type { Signer } from '../../core/signing.js';
 import type { Clock, Entropy } from '../../core/time.js';
 import type { Logger } from '../../log.js';
+import type { AdmissionLimits } from './admission.js';
 import type { Connection } from '../transport/connection.js';
 import type { BackoffOptions, ConnectionLimits, DialTarget } from '../transport/interface.js';
 
@@ -70,6 +71,8 @@ export interface PeerManagerOptions {
   readonly backoff: BackoffOptions;
   /** Extra TLS options for outbound wss:// (a private CA, for example). */
   readonly tlsClient?: Pick<ClientOptions, 'ca' | 'rejectUnauthorized'>;
+  /** Inbound admission bounds beyond maxInboundPeers (see admission.ts for the defaults). */
+  readonly admission?: Partial<AdmissionLimits>;
 }
 
 export interface PeerManagerModules {
@@ -91,6 +94,8 @@ export interface PeerManagerModules {
    * `connection.stats.duplicateFrames`). For byte-identical duplicates: the frame is still unvalidated input.
    */
   readonly frameFilter?: (text: string, session: PeerSession) => boolean;
+  /** A connected peer's score: when a member needs a full node's slot, the lowest-scored non-member leaves. */
+  readonly scoreOf?: (nodeId: string) => number;
 }
 
 /** Closes a session for a reason that is the peer's fault (or a policy), logging it. */

@@ -7,6 +7,7 @@ import { MESSAGE_INFO } from '../../core/messages/registry.js';
 import type { Message } from '../../core/messages/schemas.js';
 import { Connection } from '../transport/connection.js';
 import type { DialTarget } from '../transport/interface.js';
+import { AdmissionPolicy, defaultAdmission } from './admission.js';
 import { claimedCode, framingFault, isRoutineClose } from './close-codes.js';
 import { Dialler } from './dialler.js';
 import { FrameRouter } from './frames.js';
@@ -29,6 +30,7 @@ export class PeerManager implements EngineOutput {
   private readonly handshake: HandshakeMachine;
   private readonly heartbeat: Heartbeat;
   private readonly router: FrameRouter;
+  private readonly admission: AdmissionPolicy;
   /** The exact text each inbound message arrived in: forwarding re-sends it instead of re-serialising. */
   private readonly frames = new WeakMap<object, string>();
   private stopped = false;
@@ -41,6 +43,11 @@ export class PeerManager implements EngineOutput {
     const refuse = (session: PeerSession, code: ErrorCode, detail?: string) =>
       this.refuse(session, code, detail);
     this.sessions = new SessionTable(() => modules.signer().nodeId);
+    this.admission = new AdmissionPolicy(
+      { ...defaultAdmission(options.maxInboundPeers), ...options.admission },
+      (nodeId) => modules.registry().isMember(nodeId),
+      (nodeId) => modules.scoreOf?.(nodeId) ?? 0,
+    );
     this.dialler = new Dialler({
       options,
       clock,
@@ -109,10 +116,14 @@ export class PeerManager implements EngineOutput {
       connection.close(null, 'shutting down');
       return session;
     }
-    if (!outbound && this.sessions.inboundCount() > this.options.maxInboundPeers) {
-      // Logged and finished at once, so refused sockets waiting to close do not count against the limit.
-      this.refuse(session, 'TM_ERR_TOO_MANY_PEERS', `limit ${this.options.maxInboundPeers}`);
-      return session;
+    if (!outbound) {
+      const verdict = this.admission.onSocket(this.sessions.all(), session);
+      if (verdict.kind === 'refuse') {
+        // Logged and finished at once, so refused sockets waiting to close do not count against the limit.
+        this.refuse(session, verdict.code, verdict.detail);
+        return session;
+      }
+      if (verdict.evict) this.refuse(verdict.evict, 'TM_ERR_TOO_MANY_PEERS', 'handshake pool full: oldest dropped');
     }
     socket.on('message', (data, isBinary) => {
       // Untrusted input must never take the process down: a throw here is our bug, and costs only this peer.
@@ -142,6 +153,14 @@ export class PeerManager implements EngineOutput {
     if (loser !== null) {
       this.refuse(loser, 'TM_ERR_DUPLICATE_CONNECTION', peer.nodeId.slice(0, 12));
       if (loser === session) return;
+    }
+    if (!session.connection.outbound) {
+      const verdict = this.admission.onHandshaken(this.sessions.all(), session);
+      if (verdict.kind === 'refuse') {
+        this.refuse(session, verdict.code, verdict.detail);
+        return;
+      }
+      if (verdict.evict) this.refuse(verdict.evict, 'TM_ERR_TOO_MANY_PEERS', 'slot given to a member');
     }
     this.sessions.establish(session, this.modules.clock.now());
     this.modules.logger.info(

@@ -10,11 +10,20 @@ import type { ListenOptions, MeshListener, SocketHandler } from './interface.js'
 export type { ListenOptions, MeshListener } from './interface.js';
 
 export const MESH_PATH = '/mesh';
+/** How long a new connection may take to send its whole HTTP upgrade request. */
+export const UPGRADE_TIMEOUT_MS = 3_000;
 
 export async function listen(options: ListenOptions, onSocket: SocketHandler): Promise<MeshListener> {
+  // A socket must finish its HTTP upgrade request quickly: slow or silent ones (slowloris) are cut, and never
+  // reach the handshake pool (net/peers/admission.ts).
+  const timeouts = {
+    headersTimeout: UPGRADE_TIMEOUT_MS,
+    requestTimeout: UPGRADE_TIMEOUT_MS,
+    connectionsCheckingInterval: 500,
+  };
   const server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
-    : createHttpServer();
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts })
+    : createHttpServer(timeouts);
   server.on('request', (_request, response) => {
     response
       .writeHead(426, { 'content-type': 'text/plain' })

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { internals } from '../../src/node/internals.js';
+import type { TrustMeshNode } from '../../src/node/node.js';
+import { testKeyPair, testNetwork } from '../support/fixtures.js';
+import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
+
+// Keys 0–4 are members of the network file; 7 and up are not.
+const STAKES = [10, 10, 10, 10, 10];
+
+describe('inbound admission favours members', () => {
+  let mesh: TestMesh;
+  let node: TrustMeshNode;
+  afterEach(() => mesh.cleanup());
+
+  async function handshaken(index: number): Promise<RawPeer> {
+    const peer = await RawPeer.connect(node.endpoint, testKeyPair(index), mesh.network.networkId, mesh);
+    await peer.handshake();
+    return peer;
+  }
+
+  test('non-members fill only their share of the slots; a member still gets in, evicting one', async () => {
+    mesh = new TestMesh(testNetwork(STAKES));
+    node = await mesh.start(testKeyPair(0), { maxInboundPeers: 4 });
+    const outsiders = [await handshaken(7), await handshaken(8)];
+    for (const peer of outsiders)
+      await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'a non-member within its share');
+    const third = await handshaken(9);
+    await third.waitForClose();
+    assert.equal(third.closeReason, 'TM_ERR_TOO_MANY_PEERS', 'the non-member share (half the slots) is full');
+    const members = [await handshaken(1), await handshaken(2)];
+    for (const peer of members)
+      await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'a member');
+    // Every slot is taken now; one more member evicts a non-member instead of being refused.
+    const late = await handshaken(3);
+    await waitFor(() => node.isConnectedTo(late.signer.nodeId), 2_000, 'the late member admitted');
+    await waitFor(() => outsiders.some((peer) => peer.closed), 2_000, 'a non-member evicted');
+    const evicted = outsiders.find((peer) => peer.closed)!;
+    assert.equal(evicted.closeReason, 'TM_ERR_TOO_MANY_PEERS');
+    assert.equal(node.connectedPeers().length, 4);
+  });
+
+  test('30 handshaken non-members hold every non-member slot; a member connects at once', async () => {
+    mesh = new TestMesh(testNetwork(STAKES));
+    node = await mesh.start(testKeyPair(0));
+    const outsiders = await Promise.all(Array.from({ length: 30 }, (_, i) => handshaken(10 + i)));
+    await waitFor(
+      () => outsiders.filter((peer) => !peer.closed && node.isConnectedTo(peer.signer.nodeId)).length === 16,
+      5_000,
+      'half of the 32 slots held by non-members',
+    );
+    const started = performance.now();
+    const member = await handshaken(1);
+    await waitFor(() => node.isConnectedTo(member.signer.nodeId), 2_000, 'the member');
+    assert.ok(performance.now() - started < 2_000);
+    assert.equal(outsiders.filter((peer) => peer.closeReason === 'TM_ERR_TOO_MANY_PEERS').length, 14);
+  });
+
+  test('2,000 sockets that never handshake do not keep honest handshakes out', async () => {
+    mesh = new TestMesh(testNetwork(STAKES));
+    node = await mesh.start(testKeyPair(0));
+    const silent: WebSocket[] = [];
+    const opening: Array<Promise<void>> = [];
+    for (let i = 0; i < 2_000; i++) {
+      const socket = new WebSocket(node.endpoint);
+      mesh.track(socket);
+      socket.on('error', () => {});
+      silent.push(socket);
+      opening.push(
+        new Promise((resolve) => socket.once('close', () => resolve()).once('open', () => resolve())),
+      );
+    }
+    // Honest members handshake while the silent sockets keep arriving.
+    const honest = await Promise.all([1, 2, 3, 4].map((index) => handshaken(index)));
+    for (const peer of honest) {
+      await waitFor(
+        () => node.isConnectedTo(peer.signer.nodeId),
+        5_000,
+        'an honest handshake during the hold',
+      );
+      assert.equal(peer.closed, false);
+    }
+    await Promise.all(opening);
+    const pending = internals(node).peers.openSockets().length - node.connectedPeers().length;
+    assert.ok(pending <= 64, `the handshake pool stays bounded (${pending} waiting)`);
+    for (const socket of silent) socket.terminate();
+  });
+});
