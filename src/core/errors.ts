@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   TM_ERR_BACKPRESSURE: { status: 503, message: 'peer is not reading; its send queue is full' },
   TM_ERR_RATE_LIMITED: { status: 429, message: 'rate limit exceeded' },
   TM_ERR_TOO_MANY_PEERS: { status: 503, message: 'connection limit reached' },
+  TM_ERR_ADMISSION_WORK: {
+    status: 403,
+    message: 'a node outside the network file must show its proof of work',
+  },
   TM_ERR_PEER_SCORE: {
     status: 429,
     message: 'peer score below the threshold: disconnected and refused for a while',

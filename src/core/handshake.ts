@@ -1,5 +1,6 @@
 // The challenge-response handshake: each side sends a HANDSHAKE with a fresh nonce and must sign the other's.
 // Pure checks and message builders; the connection state machine that drives them lives in src/net/peers/.
+import { workBits } from './admission/work.js';
 import type { Crypto } from './crypto.js';
 import { toBase64 } from './encoding.js';
 import type { ErrorCode } from './errors.js';
@@ -14,6 +15,8 @@ export interface HandshakeExpectations {
   readonly registry: NodeRegistry;
   /** Pinned key of the bootstrap node being dialled, if the network file pins one. */
   readonly pinnedKey?: string | undefined;
+  /** Proof-of-work bits a non-member must show (the network's admissionWorkBits). */
+  readonly workBits: number;
 }
 
 export function createHandshake(
@@ -23,6 +26,7 @@ export function createHandshake(
   capabilities: readonly string[],
   endpoints: readonly string[],
   agent: string,
+  work?: string,
 ): Handshake {
   return {
     type: 'HANDSHAKE',
@@ -34,6 +38,7 @@ export function createHandshake(
     nonce: toBase64(nonce),
     endpoints: [...endpoints],
     agent,
+    ...(work === undefined ? {} : { work }),
   };
 }
 
@@ -50,6 +55,12 @@ export function handshakeProblem(
     return 'TM_ERR_BOOTSTRAP_KEY_MISMATCH';
   if (expect.registry.isBlacklisted(handshake.nodeId)) return 'TM_ERR_BLACKLISTED';
   if (expect.registry.rotationOf(handshake.nodeId)) return 'TM_ERR_KEY_ROTATED';
+  if (
+    expect.workBits > 0 &&
+    !expect.registry.isMember(handshake.nodeId) &&
+    workBits(crypto, expect.networkId, handshake.nodeId, handshake.work ?? '') < expect.workBits
+  )
+    return 'TM_ERR_ADMISSION_WORK';
   return null;
 }
 

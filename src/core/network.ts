@@ -18,6 +18,11 @@ export const DEFAULT_PARAMS = {
   rateLimitPerMinute: 100,
   /** Critical events (revocations, rotations, alerts, blacklists) one origin may issue per minute, and burst. */
   criticalRateLimitPerMinute: 60,
+  /**
+   * Leading zero bits a node outside the network file must show (core/admission/work.ts) before it may hold a
+   * connection: 20 bits ≈ 1M SHA-256 hashes, under a second once per key; checking it is one hash.
+   */
+  admissionWorkBits: 20,
   /** How far a live message's timestamp may be from the receiver's clock. */
   clockSkewMs: 60_000,
   heartbeatMs: 15_000,
@@ -45,6 +50,7 @@ export const NetworkFileSchema = Type.Object(
         {
           rateLimitPerMinute: positiveInt(1, 1_000_000),
           criticalRateLimitPerMinute: positiveInt(1, 1_000_000),
+          admissionWorkBits: Type.Optional(Type.Integer({ minimum: 0, maximum: 32 })),
           clockSkewMs: positiveInt(100, 3_600_000),
           heartbeatMs: positiveInt(100, 600_000),
           heartbeatMissLimit: positiveInt(1, 100),

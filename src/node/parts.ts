@@ -1,9 +1,12 @@
 // The parts of a running node and how they are wired: storage, key, engine, peers, inbound path, light lookups,
 // metrics. TrustMeshNode is the facade over them; tests reach them through internals.ts, nothing else does.
+
+import { solveWork } from '../core/admission/work.js';
 import type { ProposalRecord } from '../core/consensus/proposals.js';
-import type { KeyPair } from '../core/crypto.js';
+import type { Crypto, KeyPair } from '../core/crypto.js';
 import { MeshEngine } from '../core/engine/engine.js';
 import type { NodeType } from '../core/engine/types.js';
+import type { Network } from '../core/network.js';
 import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock } from '../core/time.js';
 import { createSigner } from '../crypto/sodium.js';
@@ -51,13 +54,17 @@ export class NodeParts {
   /** Only light nodes ask others for records they do not hold. */
   readonly lightLookup: LightLookup | null;
   private readonly networkId: string;
+  private readonly network: Network;
+  private readonly crypto: Crypto;
   private readonly owned: { readonly store: boolean; readonly verifier: boolean };
 
   constructor(options: NodeOptions, injected: NodeModules, endpoint: string, hooks: NodeHooks) {
     const type = options.type ?? 'full';
     const network = options.network;
     this.networkId = network.networkId;
+    this.network = network;
     const modules = resolveModules(options, injected);
+    this.crypto = modules.crypto;
     this.store = modules.store;
     this.clock = modules.clock;
     this.verifier = modules.verifier;
@@ -126,6 +133,7 @@ export class NodeParts {
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
         frameFilter: (text) => this.frames.isDuplicate(text),
         scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
+        work: () => this.work(),
         onFrameRefused: (session, failure) => {
           this.metrics.dropped.inc({ type: 'frame', outcome: failure.kind, code: failure.code });
           const peerId = session.nodeId ?? session.connection.remoteAddress;
@@ -223,6 +231,26 @@ export class NodeParts {
       pendingProposals: engine.pendingProposals,
       uptimeMs: this.clock.now() - startedAt,
     };
+  }
+
+  private readonly proofs = new Map<string, string | undefined>();
+
+  /** This node's admission proof of work for its current key; none (undefined) for the network file's own ids. */
+  work(): string | undefined {
+    const { nodeId, registry } = this.engine;
+    if (!this.proofs.has(nodeId)) {
+      const bits = this.network.params.admissionWorkBits;
+      // A rotated successor is a member too, but a peer that has not seen the rotation yet cannot tell: only
+      // ids of the network file itself go without.
+      if (registry.isGenesisNode(nodeId) || bits === 0) this.proofs.set(nodeId, undefined);
+      else {
+        const started = performance.now();
+        this.proofs.set(nodeId, solveWork(this.crypto, this.network.networkId, nodeId, bits));
+        const ms = Math.round(performance.now() - started);
+        this.logger.info({ bits, ms }, 'not in the network file: computed the proof of work peers ask for');
+      }
+    }
+    return this.proofs.get(nodeId);
   }
 
   stats() {

@@ -86,4 +86,29 @@ describe('inbound admission favours members', () => {
     assert.ok(pending <= 64, `the handshake pool stays bounded (${pending} waiting)`);
     for (const socket of silent) socket.terminate();
   });
+
+  test('a non-member without a valid proof of work is refused; with it, admitted; members need none', async () => {
+    mesh = new TestMesh(testNetwork(STAKES, {}, { admissionWorkBits: 12 }));
+    node = await mesh.start(testKeyPair(0));
+    const lazy = await RawPeer.connect(node.endpoint, testKeyPair(7), mesh.network.networkId, mesh);
+    lazy.workBits = 0;
+    await lazy.handshake().catch(() => undefined);
+    await lazy.waitForClose();
+    assert.equal(lazy.closeReason, 'TM_ERR_ADMISSION_WORK');
+    const forged = await RawPeer.connect(node.endpoint, testKeyPair(8), mesh.network.networkId, mesh);
+    await forged.handshake({ work: 'ffffffff' }).catch(() => undefined);
+    await forged.waitForClose();
+    assert.equal(forged.closeReason, 'TM_ERR_ADMISSION_WORK', 'a counter that does not hash low enough');
+    const diligent = await RawPeer.connect(node.endpoint, testKeyPair(9), mesh.network.networkId, mesh);
+    diligent.workBits = 12;
+    await diligent.handshake();
+    await waitFor(() => node.isConnectedTo(diligent.signer.nodeId), 2_000, 'the non-member with its proof');
+    const member = await RawPeer.connect(node.endpoint, testKeyPair(1), mesh.network.networkId, mesh);
+    member.workBits = 0;
+    await member.handshake();
+    await waitFor(() => node.isConnectedTo(member.signer.nodeId), 2_000, 'a member without any proof');
+    // A real node outside the network file computes its own proof and is admitted.
+    const outsider = await mesh.start(testKeyPair(20), { type: 'light' });
+    await mesh.link(outsider, node);
+  });
 });

@@ -28,6 +28,9 @@ export function testSigner(index: number): Signer {
 }
 
 /** A network whose first `validators.length` test keys hold the given stakes. */
+/** The admission proof-of-work difficulty of test networks (the default network parameter is 20). */
+export const TEST_WORK_BITS = 8;
+
 export function testNetwork(
   stakes: readonly number[],
   overrides: Partial<NetworkFile> = {},
@@ -37,7 +40,8 @@ export function testNetwork(
     networkId: 'test-net',
     genesisTime: '2026-01-01T00:00:00.000Z',
     epochMs: 60_000,
-    params,
+    // Non-members (test keys beyond the stakes) prove 8 bits of work, not 20: tests start many of them.
+    params: { admissionWorkBits: TEST_WORK_BITS, ...params },
     nodes: stakes.map((stake, index) => ({
       name: `node-${index}`,
       publicKey: testSigner(index).publicKey,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Duplex, Writable } from 'node:stream';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
+import { solveWork } from '../../src/core/admission/work.js';
 import type { KeyPair } from '../../src/core/crypto.js';
 import { createAck, createHandshake, verifyAck } from '../../src/core/handshake.js';
 import type { Handshake, Message } from '../../src/core/messages/schemas.js';
@@ -14,6 +15,7 @@ import type { Signer } from '../../src/core/signing.js';
 import { createSigner, randomBytes, sodiumCrypto } from '../../src/crypto/sodium.js';
 import type { Logger } from '../../src/log.js';
 import { type NodeModules, type NodeOptions, TrustMeshNode } from '../../src/node/node.js';
+import { TEST_WORK_BITS } from './fixtures.js';
 
 /** Owns the temp dirs and nodes of one test; `cleanup()` in an after/afterEach hook removes everything. */
 export class TestMesh {
@@ -153,10 +155,17 @@ export class RawPeer {
     return this.nodeHello;
   }
 
+  /** Admission proof-of-work bits this peer shows (enough for test networks, see TEST_WORK_BITS). */
+  workBits = TEST_WORK_BITS;
+
   /** Sends this peer's own HANDSHAKE (honest unless `overrides` say otherwise) and returns it. */
   hello(overrides: Partial<Handshake> = {}): Handshake {
+    const work =
+      this.workBits > 0
+        ? solveWork(sodiumCrypto, this.networkId, this.signer.nodeId, this.workBits)
+        : undefined;
     const own = {
-      ...createHandshake(this.signer, this.networkId, randomBytes(32), ['FULL_NODE'], [], 'raw-peer'),
+      ...createHandshake(this.signer, this.networkId, randomBytes(32), ['FULL_NODE'], [], 'raw-peer', work),
       ...overrides,
     };
     this.sendJson(own);

@@ -58,6 +58,8 @@ export const HandshakeSchema = Type.Object(
     /** Where this node accepts connections, if anywhere. */
     endpoints: Endpoints,
     agent: Type.Optional(ShortText),
+    /** Proof of work of a node outside the network file (core/admission/work.ts): a counter in hex. */
+    work: Type.Optional(Type.String({ pattern: '^[0-9a-f]{1,16}$' })),
   },
   strict,
 );

@@ -44,7 +44,9 @@ export function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('127.');
 }
 
-export type Admission = { readonly kind: 'admit'; readonly evict?: PeerSession } | { readonly kind: 'refuse'; readonly code: ErrorCode; readonly detail: string };
+export type Admission =
+  | { readonly kind: 'admit'; readonly evict?: PeerSession }
+  | { readonly kind: 'refuse'; readonly code: ErrorCode; readonly detail: string };
 
 /** Decisions over the sessions a peer manager holds; the caller closes what it is told to. */
 export class AdmissionPolicy {
@@ -62,7 +64,11 @@ export class AdmissionPolicy {
     const inbound = sessions.filter((s) => s !== socket && !s.connection.outbound && s.state !== 'closed');
     const established = inbound.filter((s) => s.state === 'established');
     if (established.length >= this.limits.maxInboundPeers && !established.some((s) => !this.member(s)))
-      return { kind: 'refuse', code: 'TM_ERR_TOO_MANY_PEERS', detail: `limit ${this.limits.maxInboundPeers}` };
+      return {
+        kind: 'refuse',
+        code: 'TM_ERR_TOO_MANY_PEERS',
+        detail: `limit ${this.limits.maxInboundPeers}`,
+      };
     const pending = inbound.filter((s) => s.state === 'handshaking');
     if (pending.length < this.limits.maxPendingHandshakes) return { kind: 'admit' };
     // An honest peer sends its HANDSHAKE within a round trip; one that has said nothing yet goes first.
@@ -88,7 +94,11 @@ export class AdmissionPolicy {
       return { kind: 'admit', evict: lowest };
     }
     if (full || nonMembers.length >= limits.maxNonMemberInbound)
-      return { kind: 'refuse', code: 'TM_ERR_TOO_MANY_PEERS', detail: `non-member limit ${limits.maxNonMemberInbound}` };
+      return {
+        kind: 'refuse',
+        code: 'TM_ERR_TOO_MANY_PEERS',
+        detail: `non-member limit ${limits.maxNonMemberInbound}`,
+      };
     const ip = ipOf(session.connection.remoteAddress);
     if (limits.exemptLoopback && isLoopback(ip)) return { kind: 'admit' };
     const subnet = subnetOf(ip);

@@ -14,6 +14,8 @@ export interface HandshakeDeps {
   readonly entropy: Entropy;
   readonly signer: () => Signer;
   readonly registry: () => NodeRegistry;
+  /** This node's proof of work for its current key, when it is not a member (undefined otherwise). */
+  readonly work: () => string | undefined;
   readonly refuse: RefuseSession;
   /** Both directions proved: the session may become established. */
   readonly complete: (session: PeerSession) => void;
@@ -32,6 +34,7 @@ export class HandshakeMachine {
       options.capabilities,
       options.endpoints,
       options.agent,
+      this.deps.work(),
     );
   }
 
@@ -65,6 +68,7 @@ export class HandshakeMachine {
         selfId: this.deps.signer().nodeId,
         registry: this.deps.registry(),
         pinnedKey: session.dialTarget?.pinnedKey,
+        workBits: this.deps.options.network.params.admissionWorkBits,
       });
       if (problem !== null) {
         refuse(session, problem, message.nodeId.slice(0, 12));

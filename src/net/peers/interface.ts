@@ -19,9 +19,9 @@ import type { Failure } from '../../core/outcome.js';
 import type { Signer } from '../../core/signing.js';
 import type { Clock, Entropy } from '../../core/time.js';
 import type { Logger } from '../../log.js';
-import type { AdmissionLimits } from './admission.js';
 import type { Connection } from '../transport/connection.js';
 import type { BackoffOptions, ConnectionLimits, DialTarget } from '../transport/interface.js';
+import type { AdmissionLimits } from './admission.js';
 
 export type PeerState = 'handshaking' | 'established' | 'closed';
 
@@ -96,6 +96,8 @@ export interface PeerManagerModules {
   readonly frameFilter?: (text: string, session: PeerSession) => boolean;
   /** A connected peer's score: when a member needs a full node's slot, the lowest-scored non-member leaves. */
   readonly scoreOf?: (nodeId: string) => number;
+  /** This node's proof of work for its current key (core/admission/work.ts), sent in every HANDSHAKE. */
+  readonly work?: () => string | undefined;
 }
 
 /** Closes a session for a reason that is the peer's fault (or a policy), logging it. */

@@ -62,6 +62,7 @@ export class PeerManager implements EngineOutput {
       entropy: modules.entropy,
       signer: modules.signer,
       registry: modules.registry,
+      work: () => modules.work?.(),
       refuse,
       complete: (session) => this.establish(session),
     });
@@ -123,7 +124,8 @@ export class PeerManager implements EngineOutput {
         this.refuse(session, verdict.code, verdict.detail);
         return session;
       }
-      if (verdict.evict) this.refuse(verdict.evict, 'TM_ERR_TOO_MANY_PEERS', 'handshake pool full: oldest dropped');
+      if (verdict.evict)
+        this.refuse(verdict.evict, 'TM_ERR_TOO_MANY_PEERS', 'handshake pool full: oldest dropped');
     }
     socket.on('message', (data, isBinary) => {
       // Untrusted input must never take the process down: a throw here is our bug, and costs only this peer.
