@@ -72,6 +72,16 @@ export class Wire {
     return false;
   }
 
+  /** When the latest active partition keeping `a` and `b` apart began (-Infinity if none does). */
+  separatedSince(a: number, b: number): number {
+    let start = Number.NEGATIVE_INFINITY;
+    for (const index of this.activePartitions) {
+      const { side, atMs } = this.options.partitions[index]!;
+      if (side.has(a) !== side.has(b)) start = Math.max(start, atMs);
+    }
+    return start;
+  }
+
   /** Frame size in bytes as the transport would send it (JSON text; one object is measured once). */
   sizeOf(message: Message): number {
     let size = this.sizes.get(message);

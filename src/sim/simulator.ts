@@ -1,14 +1,11 @@
 // The discrete-event simulator: N real MeshEngines on one virtual clock, a seeded wire between them, and an agenda
 // of timed events (deliveries, ticks, load, faults) run strictly in (time, insertion) order. No real time passes.
 import type { Crypto } from '../core/crypto.js';
-import type { EngineEvents } from '../core/engine/types.js';
 import type { ErrorCode } from '../core/errors.js';
-import { ledgerKey } from '../core/ledger.js';
 import { MANUAL_CLOCK_START } from '../core/memory/manual-clock.js';
 import { SeededRandom } from '../core/memory/seeded-entropy.js';
 import type { Message } from '../core/messages/schemas.js';
 import { loadNetwork, type Network } from '../core/network.js';
-import { type SignedMessage, signatureOf } from '../core/signing.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
 import { EventLog } from './event-log.js';
 import { EventQueue } from './event-queue.js';
@@ -16,6 +13,7 @@ import { InvariantChecker } from './invariants.js';
 import { simulatedSigner } from './keys.js';
 import { Measurements } from './measurements.js';
 import { Wire } from './network.js';
+import { observeEngine } from './observer.js';
 import type { Scenario } from './scenario.js';
 import { type NodeHost, SimNode } from './sim-node.js';
 import type { SimSync, SimSyncContext } from './sync-hook.js';
@@ -61,7 +59,8 @@ export class Simulator {
   readonly crypto: Crypto;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly random: SeededRandom;
-  private readonly byId = new Map<string, number>();
+  /** Node index by node id (ids never change: simulated nodes do not rotate keys). */
+  readonly byId = new Map<string, number>();
   /** Nodes whose connections are down by churn (engine still running). */
   private readonly churned = new Set<number>();
   private time = 0;
@@ -94,7 +93,7 @@ export class Simulator {
       now: () => MANUAL_CLOCK_START + this.time,
       transmit: (from, to, message) => this.transmit(from, to, message),
       disconnectRequested: (from, to, code) => this.disconnectLink(from, to, code),
-      events: (index) => this.engineEvents(index),
+      events: (index) => observeEngine(this, index),
     };
     signers.forEach((signer, index) => {
       this.byId.set(signer.nodeId, index);
@@ -296,78 +295,6 @@ export class Simulator {
   }
 
   // ---- Engine events -------------------------------------------------------------------------------------
-
-  private engineEvents(index: number): EngineEvents {
-    return {
-      committed: (commit, proposedHere) => {
-        const node = this.nodes[index]!;
-        node.noteStored(ledgerKey(commit), commit.signature);
-        this.invariants?.noteChanged(index);
-        const key = `${commit.update.origin}:${commit.update.id}`;
-        const origin = this.byId.get(commit.update.origin) ?? -1;
-        const proposal = this.measurements.committed(key, index, this.time, proposedHere);
-        this.log.write(
-          this.time,
-          index,
-          `committed ${commit.update.id.slice(0, 8)}${proposedHere ? ' (own)' : ''}`,
-        );
-        if (this.invariants === null || proposal === undefined) return;
-        if (proposedHere) {
-          this.invariants.checkOwnCommit(
-            this.steps,
-            this.time,
-            index,
-            proposal.openedAt,
-            this.wire.activePartitions,
-          );
-        } else if (origin >= 0 && this.wire.separated(origin, index)) {
-          const madeAt = proposal.committedAt ?? Number.POSITIVE_INFINITY;
-          if (madeAt > this.partitionStart(origin, index)) {
-            this.invariants.checkArrivedCommit(this.steps, this.time, index, origin, madeAt);
-          }
-        }
-      },
-      critical: (event) => {
-        const node = this.nodes[index]!;
-        node.noteStored(ledgerKey(event), signatureOf(event as SignedMessage));
-        this.invariants?.noteChanged(index);
-        this.log.write(this.time, index, `applied ${event.type} ${event.id.slice(0, 8)}`);
-        if (event.type === 'REVOCATION') {
-          this.measurements.revocationApplied(`${event.origin}:${event.id}`, index, this.time);
-          this.invariants?.noteRevocation(index, {
-            id: event.id,
-            agentId: event.payload.agentId,
-            principalId: event.payload.principalId,
-          });
-        }
-      },
-      proposalSettled: (record) => {
-        this.measurements.settled(
-          `${record.update.origin}:${record.update.id}`,
-          record.state,
-          record.rejection,
-        );
-        if (record.state !== 'committed') {
-          this.log.write(
-            this.time,
-            index,
-            `settled ${record.update.id.slice(0, 8)} ${record.state} ${record.rejection ?? ''}`,
-          );
-        }
-      },
-      blacklisted: (nodeId) => this.log.write(this.time, index, `blacklisted ${nodeId.slice(0, 8)}`),
-    };
-  }
-
-  /** The latest start among active partitions separating a and b. */
-  private partitionStart(a: number, b: number): number {
-    let start = Number.NEGATIVE_INFINITY;
-    for (const index of this.wire.activePartitions) {
-      const p = this.scenario.partitions[index]!;
-      if (p.side.has(a) !== p.side.has(b)) start = Math.max(start, p.atMs);
-    }
-    return start;
-  }
 
   // ---- Connections, crashes and churn -------------------------------------------------------------------
 
