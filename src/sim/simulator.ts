@@ -368,6 +368,9 @@ export class Simulator {
           ? null
           : { nodeId: node.nodeId, engine: node.engine, ledger: node.ledger };
       },
+      neighbours: (index) => this.adjacency[index] ?? [],
+      linkUp: (a, b) =>
+        this.nodes[a]?.output.isConnected(this.nodes[b]?.nodeId ?? '') === true && !this.wire.separated(a, b),
       send: (from, to, message) => this.transmit(from, to, message),
       log: (node, event) => this.log.write(this.time, node, event),
     };

@@ -13,6 +13,10 @@ export interface SimSyncContext {
   node(
     index: number,
   ): { readonly nodeId: string; readonly engine: MeshEngine; readonly ledger: MemoryLedger } | null;
+  /** The node's neighbours in the topology (whether or not the links are up now). */
+  neighbours(index: number): readonly number[];
+  /** Whether a frame from `a` to `b` would be carried now: both running and connected, no partition between. */
+  linkUp(a: number, b: number): boolean;
   /** Sends a frame over the simulated link (its latency, loss, bandwidth and partitions apply). */
   send(from: number, to: number, message: Message): void;
   /** Adds a line to the run's event log (and so to its digest). */
