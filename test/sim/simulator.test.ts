@@ -167,3 +167,23 @@ describe('simulator: one node 5 minutes ahead (allowed skew 60 s)', () => {
     assert.equal(new Set(result.stateHashes.filter((_, i) => i !== 2)).size, 1);
   });
 });
+
+describe('simulator: churn (connections close, the engine keeps running)', () => {
+  it('a node away from 3.2 s to 7.2 s misses what committed meanwhile and takes later commits, without a restart', () => {
+    const file = {
+      ...scenarioFile('crash-restart'),
+      faults: { disconnects: [{ node: 4, atMs: 3200, backMs: 7200 }] },
+    };
+    const simulator = new Simulator(loadScenario(file), { seed: 1, keepLog: true });
+    simulator.run();
+    const result = summarise(simulator, 0);
+    assert.deepEqual(result.violations, []);
+    assert.equal(result.engines.restarts, 0);
+    const ledger = simulator.nodes[4]!.ledger;
+    const held = result.proposals
+      .map((p) => p.agentId)
+      .filter((agent) => ledger.record(agent, SIM_PRINCIPAL) !== null);
+    assert.deepEqual(held, ['agent-0', 'agent-1', 'agent-6', 'agent-7', 'agent-8', 'agent-9']);
+    assert.ok(result.log.some((line) => / n4 disconnect$/.test(line)));
+  });
+});
