@@ -126,7 +126,8 @@ export function summarise(simulator: Simulator, wallMs: number): SimulationResul
   return {
     scenario: scenario.name,
     seed: options.seed,
-    signatures: options.crypto === undefined ? REAL_SIGNATURES : 'injected Crypto (see the caller)',
+    signatures:
+      options.crypto === undefined ? REAL_SIGNATURES : `injected: ${options.cryptoName ?? 'unnamed Crypto'}`,
     sync: options.sync?.name ?? 'none (live gossip only)',
     nodes: scenario.nodes,
     members: scenario.members,

@@ -7,6 +7,7 @@ import { SeededRandom } from '../core/memory/seeded-entropy.js';
 import type { Message } from '../core/messages/schemas.js';
 import { loadNetwork, type Network } from '../core/network.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
+import { type SimEvent, scheduleScenario } from './agenda.js';
 import { EventLog } from './event-log.js';
 import { EventQueue } from './event-queue.js';
 import { InvariantChecker } from './invariants.js';
@@ -19,21 +20,16 @@ import { type NodeHost, SimNode } from './sim-node.js';
 import type { SimSync, SimSyncContext } from './sync-hook.js';
 import { type Adjacency, buildTopology } from './topology.js';
 
-/** How often every running engine's tick() is driven, in virtual ms (as the daemon does). */
-export const TICK_MS = 250;
-
-export type SimEvent =
-  | { readonly kind: 'deliver'; readonly from: number; readonly to: number; readonly message: Message }
-  | { readonly kind: 'tick' }
-  | { readonly kind: 'propose'; readonly node: number; readonly agentId: string; readonly trustScore: number }
-  | { readonly kind: 'revoke'; readonly node: number; readonly agentId: string }
-  | { readonly kind: 'crash' | 'restart' | 'disconnect' | 'reconnect'; readonly node: number }
-  | { readonly kind: 'partition' | 'heal'; readonly index: number };
+export { type SimEvent, TICK_MS } from './agenda.js';
 
 export interface SimulatorOptions {
   readonly seed: number;
-  /** Signature primitives; real libsodium unless a run asks for a labelled cost model. */
+  /**
+   * Signature primitives; real libsodium by default. Anything else (a cost model) must be named in cryptoName,
+   * which every result repeats. Node keys still sign with libsodium.
+   */
   readonly crypto?: Crypto;
+  readonly cryptoName?: string;
   /** Keep every log line in memory (the digest is always computed). */
   readonly keepLog?: boolean;
   readonly sync?: SimSync;
@@ -61,6 +57,8 @@ export class Simulator {
   private readonly random: SeededRandom;
   /** Node index by node id (ids never change: simulated nodes do not rotate keys). */
   readonly byId = new Map<string, number>();
+  /** Per link (unordered pair): how many times it has closed, naming its current connection. */
+  private readonly connections = new Map<number, number>();
   /** Nodes whose connections are down by churn (engine still running). */
   private readonly churned = new Set<number>();
   private time = 0;
@@ -112,7 +110,7 @@ export class Simulator {
     this.measurements = new Measurements(scenario.nodes);
     this.invariants = options.invariants === false ? null : new InvariantChecker(scenario, this.nodes, seed);
     this.syncContext = this.makeSyncContext();
-    this.schedule();
+    scheduleScenario(this.queue, scenario, this.random);
   }
 
   now(): number {
@@ -143,51 +141,10 @@ export class Simulator {
 
   // ---- The agenda ----------------------------------------------------------------------------------------
 
-  private schedule(): void {
-    const { scenario } = this;
-    for (let at = TICK_MS; at <= scenario.durationMs; at += TICK_MS) this.queue.push(at, { kind: 'tick' });
-    const { updates } = scenario;
-    if (updates !== null && updates.perSecond > 0 && updates.proposers.length > 0) {
-      const gap = 1000 / updates.perSecond;
-      let k = 0;
-      for (let at = updates.fromMs; at < updates.untilMs; at += gap, k++) {
-        this.queue.push(at, {
-          kind: 'propose',
-          node: updates.proposers[k % updates.proposers.length]!,
-          agentId: `agent-${k}`,
-          trustScore: Math.floor(this.random.next() * 1001),
-        });
-      }
-    }
-    for (const p of scenario.proposals) {
-      this.queue.push(p.atMs, {
-        kind: 'propose',
-        node: p.node,
-        agentId: p.agentId ?? `agent-at-${p.atMs}`,
-        trustScore: p.trustScore ?? 500,
-      });
-    }
-    scenario.revocations.forEach((r, i) => {
-      this.queue.push(r.atMs, { kind: 'revoke', node: r.node, agentId: r.agentId ?? `agent-${i}` });
-    });
-    scenario.partitions.forEach((p, index) => {
-      this.queue.push(p.atMs, { kind: 'partition', index });
-      if (p.healMs !== undefined) this.queue.push(p.healMs, { kind: 'heal', index });
-    });
-    for (const c of scenario.crashes) {
-      this.queue.push(c.atMs, { kind: 'crash', node: c.node });
-      if (c.restartMs !== undefined) this.queue.push(c.restartMs, { kind: 'restart', node: c.node });
-    }
-    for (const d of scenario.disconnects) {
-      this.queue.push(d.atMs, { kind: 'disconnect', node: d.node });
-      if (d.backMs !== undefined) this.queue.push(d.backMs, { kind: 'reconnect', node: d.node });
-    }
-  }
-
   private dispatch(event: SimEvent): void {
     switch (event.kind) {
       case 'deliver':
-        this.deliver(event.from, event.to, event.message);
+        this.deliver(event.from, event.to, event.message, event.connection);
         break;
       case 'tick':
         this.tick();
@@ -236,16 +193,23 @@ export class Simulator {
 
   private transmit(from: number, to: number, message: Message): void {
     const result = this.wire.transmit(from, to, message, this.time);
-    if (result.kind === 'scheduled') this.queue.push(result.arrival, { kind: 'deliver', from, to, message });
-    else if (result.kind !== 'announce-dropped')
+    if (result.kind === 'scheduled') {
+      const connection = this.connectionOf(from, to);
+      this.queue.push(result.arrival, { kind: 'deliver', from, to, message, connection });
+    } else if (result.kind !== 'announce-dropped')
       this.log.write(this.time, from, `${result.kind} >n${to} ${describe(message)}`);
   }
 
-  private deliver(from: number, to: number, message: Message): void {
+  private deliver(from: number, to: number, message: Message, connection: number): void {
     const receiver = this.nodes[to]!;
     const sender = this.nodes[from]!;
-    // A frame in flight dies with its connection, and a partition that began while it travelled cuts it.
-    if (!receiver.output.isConnected(sender.nodeId) || receiver.engine === null) {
+    // A frame in flight dies with its connection (even if a new one is up by now), and a partition that began
+    // while it travelled cuts it.
+    if (
+      !receiver.output.isConnected(sender.nodeId) ||
+      receiver.engine === null ||
+      this.connectionOf(from, to) !== connection
+    ) {
       this.log.write(this.time, to, `gone <n${from} ${describe(message)}`);
       return;
     }
@@ -306,7 +270,14 @@ export class Simulator {
     this.nodes[a]!.output.connected.set(this.nodes[b]!.nodeId, b);
   }
 
+  /** Which connection of the link between a and b is the current one (it changes each time the link closes). */
+  private connectionOf(a: number, b: number): number {
+    return this.connections.get(linkKey(a, b, this.scenario.nodes)) ?? 0;
+  }
+
   private cutLink(a: number, b: number): void {
+    const key = linkKey(a, b, this.scenario.nodes);
+    this.connections.set(key, (this.connections.get(key) ?? 0) + 1);
     this.nodes[a]!.output.connected.delete(this.nodes[b]!.nodeId);
     this.nodes[b]!.output.connected.delete(this.nodes[a]!.nodeId);
   }
@@ -376,6 +347,8 @@ export class Simulator {
     };
   }
 }
+
+const linkKey = (a: number, b: number, nodes: number): number => (a < b ? a * nodes + b : b * nodes + a);
 
 /** A message's type and the first characters of its id, for log lines. */
 function describe(message: Message): string {
