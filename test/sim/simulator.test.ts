@@ -187,3 +187,16 @@ describe('simulator: churn (connections close, the engine keeps running)', () =>
     assert.ok(result.log.some((line) => / n4 disconnect$/.test(line)));
   });
 });
+
+describe('simulator: reordering (uniform 10-150 ms latency, frames may overtake each other)', () => {
+  it('seeds 1-3: every update commits everywhere, the revocation reaches all, one state hash, invariants hold', () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const result = runSimulation(scenarioFile('reorder'), { seed });
+      assert.deepEqual(result.violations, []);
+      assert.equal(result.proposals.length, 20);
+      for (const proposal of result.proposals) assert.equal(proposal.reached, 10, `seed ${seed}`);
+      assert.equal(result.revocations[0]!.reached, 10);
+      assert.equal(result.converged, true);
+    }
+  });
+});
