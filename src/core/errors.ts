@@ -104,6 +104,7 @@ export const ERROR_CODES = {
   // Local configuration, storage and API (the caller's own mistakes; these throw).
   TM_ERR_CONFIG_INVALID: { status: 500, message: 'invalid configuration' },
   TM_ERR_NETWORK_FILE_INVALID: { status: 500, message: 'invalid network file' },
+  TM_ERR_SCENARIO_INVALID: { status: 500, message: 'invalid simulator scenario' },
   TM_ERR_KEY_EXISTS: { status: 409, message: 'a key already exists in this data directory' },
   TM_ERR_DATA_DIR_IN_USE: { status: 409, message: 'another running node uses this data directory' },
   TM_ERR_KEY_MISSING: { status: 500, message: 'no node key in this data directory; run `trust-mesh init`' },
