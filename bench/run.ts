@@ -11,6 +11,7 @@ import { commitThroughputBench } from './commit-throughput.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { revocationBench } from './revocation.js';
+import { simulatorBench } from './simulator.js';
 import type { Bench, BenchResult } from './support.js';
 
 const BENCHES: Bench[] = [
@@ -20,6 +21,7 @@ const BENCHES: Bench[] = [
   commitThroughputBench,
   revocationBench,
   apiReadsBench,
+  simulatorBench,
 ];
 
 function parseArgs(argv: string[]) {
