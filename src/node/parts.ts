@@ -148,6 +148,7 @@ export class NodeParts {
         nodeType: type,
         votes: type !== 'light' && (options.validator ?? type === 'full'),
         endpoints: [endpoint],
+        work: () => this.work(),
       },
       {
         crypto: modules.crypto,

@@ -1,5 +1,6 @@
 // The protocol engine: every message from an established peer passes through here, cheapest checks first.
 // Pure and synchronous: no sockets, timers or disk of its own — the shell injects them (see types.ts).
+import { workBits } from '../admission/work.js';
 import type { ProposalRecord } from '../consensus/proposals.js';
 import type { ErrorCode } from '../errors.js';
 import { PROTOCOL_VERSION } from '../messages/fields.js';
@@ -47,6 +48,8 @@ import {
 export type { ProposalInput } from './voting.js';
 
 const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+
+const workField = (work: string | undefined) => (work === undefined ? {} : { work });
 
 /**
  * Refusals that may turn into acceptance later (a rotation or stake change not yet seen here, a clock that
@@ -207,9 +210,13 @@ export class MeshEngine {
   private onAnnounce(announce: PeerAnnounce): Outcome<unknown> {
     const { state } = this;
     const held = state.announces.get(announce.nodeId);
-    // Cheap first: a stale announce costs no signature check.
+    // Cheap first: a stale announce costs no signature check, nor does one from an outsider without its work.
     if (held !== undefined && held.timestamp >= announce.timestamp)
       return ignore('TM_ERR_DUPLICATE', 'not newer');
+    const bits = state.options.network.params.admissionWorkBits;
+    const outsider = bits > 0 && !state.registry.isMember(announce.nodeId);
+    if (outsider && workBits(state.modules.crypto, state.networkId, announce.nodeId, announce.work ?? '') < bits)
+      return ignore('TM_ERR_ADMISSION_WORK', 'announce of a node outside the network file without its work');
     const verified = verifySigned(state, announce);
     if (verified.kind !== 'accept') return verified;
     if (!state.rates.announces.take(announce.nodeId, nowOf(state)))
@@ -310,6 +317,7 @@ export class MeshEngine {
       publicKey: state.signer.publicKey,
       endpoints: [...state.options.endpoints],
       capabilities,
+      ...workField(state.options.work?.()),
     } satisfies UnsignedMessage<PeerAnnounce>);
     state.ownAnnounce = announce;
     state.announces.offer(announce, now);

@@ -24,6 +24,8 @@ export interface EngineOptions {
   readonly endpoints: readonly string[];
   /** How often a node re-announces itself (ms). */
   readonly announceIntervalMs?: number;
+  /** This node's admission proof of work for its current id, if it is not in the network file. */
+  readonly work?: () => string | undefined;
 }
 
 /** Effects the engine asks of its transport; all by peer node id, never by socket. */

@@ -170,6 +170,8 @@ export const PeerAnnounceSchema = Type.Object(
     publicKey: PublicKey,
     endpoints: Endpoints,
     capabilities: Capabilities,
+    /** Proof of work of a node outside the network file, as in its HANDSHAKE: without it, not relayed. */
+    work: Type.Optional(Type.String({ pattern: '^[0-9a-f]{1,16}$' })),
     signature: Signature,
   },
   strict,
