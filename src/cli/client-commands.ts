@@ -1,7 +1,10 @@
 // `trust-mesh submit | revoke | get | status`: the bridge API from the shell, through TrustMeshClient.
 // Results print as JSON on stdout (pipe them to jq); failures print `trust-mesh: CODE: message` and exit 1.
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { UpdateStatus } from '../api/schemas.js';
 import { TrustMeshApiError, TrustMeshClient } from '../client/client.js';
+import { MAX_TRUST_SCORE, MIN_TRUST_SCORE } from '../core/consensus/judge.js';
+import { TrustMeshError } from '../core/errors.js';
 import { TRUST_EVENTS, type TrustEvent } from '../core/messages/fields.js';
 import type { CliContext } from './main.js';
 
@@ -20,28 +23,77 @@ const positiveInt = (what: string) => (value: string) => {
   return number;
 };
 
-/** --score goes to the server as a number; range and integrality are the server's to judge, in one place. */
+/**
+ * --score is checked here too, so a typo is answered in the CLI's words (--score) before any request; validators
+ * still judge every score on their own.
+ */
 const score = (value: string) => {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number))
-    throw new InvalidArgumentError('must be a number (0-1000)');
+  if (
+    value.trim() === '' ||
+    !Number.isInteger(number) ||
+    number < MIN_TRUST_SCORE ||
+    number > MAX_TRUST_SCORE
+  )
+    throw new InvalidArgumentError(`must be a whole number from ${MIN_TRUST_SCORE} to ${MAX_TRUST_SCORE}`);
   return number;
 };
 
+/**
+ * A bridge address as people type it: `127.0.0.1:8081` or `localhost:8081` means http://; anything else must be
+ * an http:// or https:// URL.
+ */
+export function apiUrl(value: string, from: string): string {
+  const trimmed = value.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  const parsed = URL.canParse(withScheme) ? new URL(withScheme) : null;
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.host === '')
+    throw new TrustMeshError(
+      'TM_ERR_CONFIG_INVALID',
+      `${from} must be the bridge API's address, such as ${DEFAULT_API_URL} or 127.0.0.1:8081; got ${JSON.stringify(value)}`,
+    );
+  return withScheme.replace(/\/+$/, '');
+}
+
 function withApiOptions(command: Command): Command {
   return command
-    .option('--api <url>', `bridge API base URL [env TRUST_MESH_API, default ${DEFAULT_API_URL}]`)
-    .option('--token <token>', 'bearer token [env TRUST_MESH_TOKEN]')
-    .option('--timeout <ms>', 'time limit per request', positiveInt('--timeout'), 10_000);
+    .option(
+      '--api <url>',
+      `bridge API address, http(s)://host:port or host:port [env TRUST_MESH_API, default ${DEFAULT_API_URL}]`,
+    )
+    .option('--token <token>', 'bearer token from `trust-mesh token create` [env TRUST_MESH_TOKEN]')
+    .option('--timeout <ms>', 'time limit per request, in ms', positiveInt('--timeout'), 10_000);
 }
 
 function clientOf(flags: ApiFlags, context: CliContext): TrustMeshClient {
   const token = flags.token ?? context.env.TRUST_MESH_TOKEN;
-  return new TrustMeshClient({
-    baseUrl: flags.api ?? context.env.TRUST_MESH_API ?? DEFAULT_API_URL,
-    ...(token ? { token } : {}),
-    timeoutMs: flags.timeout,
-  });
+  const baseUrl =
+    flags.api !== undefined
+      ? apiUrl(flags.api, '--api')
+      : context.env.TRUST_MESH_API
+        ? apiUrl(context.env.TRUST_MESH_API, 'TRUST_MESH_API')
+        : DEFAULT_API_URL;
+  return new TrustMeshClient({ baseUrl, ...(token ? { token } : {}), timeoutMs: flags.timeout });
+}
+
+/** What to do about an error, in the CLI's words, when the API's own message does not say. */
+function hintFor(error: TrustMeshApiError, flags: ApiFlags, context: CliContext): string {
+  if (error.code !== 'TM_ERR_UNAUTHORIZED') return '';
+  const given = flags.token ?? context.env.TRUST_MESH_TOKEN;
+  return given
+    ? ' (the bridge does not know this token: check --token or TRUST_MESH_TOKEN, or make one with `trust-mesh token create`)'
+    : ' (no token given: pass --token <token> or set TRUST_MESH_TOKEN; make one with `trust-mesh token create`)';
+}
+
+/** Said on stderr when `submit --wait` ends without a quorum: usually too little stake is online to reach one. */
+function expiryHint(settled: UpdateStatus): string | null {
+  if (settled.status !== 'rejected' || settled.rejection !== 'TM_ERR_PROPOSAL_EXPIRED') return null;
+  const { acceptWeight, totalStake, votes } = settled.tally;
+  return (
+    `trust-mesh: the update expired without a majority: ${votes} vote(s), accepting stake ${acceptWeight} of ` +
+    `${totalStake} (more than half is needed). Are enough validators online and connected to this bridge? ` +
+    '`trust-mesh status` shows its peers.'
+  );
 }
 
 /** Runs one client call; API errors become one line on stderr and exit code 1. */
@@ -55,7 +107,9 @@ async function run<T extends ApiFlags>(
     if (result !== undefined) context.out(JSON.stringify(result, null, 2));
   } catch (error) {
     if (!(error instanceof TrustMeshApiError)) throw error;
-    context.err(`trust-mesh: ${error.message}${error.field ? ` (field: ${error.field})` : ''}`);
+    context.err(
+      `trust-mesh: ${error.message}${error.field ? ` (field: ${error.field})` : ''}${hintFor(error, flags, context)}`,
+    );
     context.exitCode = 1;
   }
 }
@@ -101,6 +155,8 @@ export function registerClientCommands(program: Command, context: CliContext): v
         if (!flags.wait) return submitted;
         const settled = await client.waitForUpdate(submitted.id, { timeoutMs: flags.waitTimeout });
         if (settled.status === 'rejected') context.exitCode = 1;
+        const hint = expiryHint(settled);
+        if (hint !== null) context.err(hint);
         return settled;
       }),
   );

@@ -6,7 +6,7 @@ import { createToken, type Scope } from '../api/auth.js';
 import { type ApiToken, loadConfig, readConfigFile, setDotted, writeConfigFile } from '../config/load.js';
 import { TrustMeshError } from '../core/errors.js';
 import type { CliContext } from './main.js';
-import { addDataDirOption, dataDirOf } from './options.js';
+import { addDataDirOption, dataDirOf, existingDataDir } from './options.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -50,7 +50,7 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     );
   addDataDirOption(create);
   create.action((options: { name: string; scopes: Scope[] }) => {
-    const dataDir = dataDirOf(create, context.env);
+    const dataDir = existingDataDir(dataDirOf(create, context.env));
     const file = readConfigFile(dataDir);
     const tokens = tokensOf(dataDir, file);
     if (tokens.some((held) => held.name === options.name))
@@ -72,7 +72,7 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     .description('list token names and scopes (the tokens themselves are not kept)');
   addDataDirOption(list);
   list.action(() => {
-    const dataDir = dataDirOf(list, context.env);
+    const dataDir = existingDataDir(dataDirOf(list, context.env));
     const tokens = tokensOf(dataDir, readConfigFile(dataDir));
     if (tokens.length === 0) context.err('no tokens; make one with `trust-mesh token create --name <name>`');
     for (const held of tokens) context.out(`${held.name}\t${held.scopes.join(',')}`);
@@ -84,7 +84,7 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     .requiredOption('--name <name>', 'the token to delete', parseName);
   addDataDirOption(revoke);
   revoke.action((options: { name: string }) => {
-    const dataDir = dataDirOf(revoke, context.env);
+    const dataDir = existingDataDir(dataDirOf(revoke, context.env));
     const file = readConfigFile(dataDir);
     const tokens = tokensOf(dataDir, file);
     const kept = tokens.filter((held) => held.name !== options.name);

@@ -65,14 +65,14 @@ function describe(setting: Setting): string {
 }
 
 /** Converts a value from any source to the setting's type, or explains why it cannot be. */
-function coerce(key: SettingKey, value: unknown, source: Source): Raw {
+function coerce(key: SettingKey, value: unknown, source: Source, flagLabel?: string): Raw {
   const setting: Setting = SETTINGS[key];
   const fail = (): never => {
     const where =
       source === 'env'
         ? setting.env
         : source === 'flag'
-          ? `--${setting.flag}`
+          ? (flagLabel ?? `--${setting.flag}`)
           : source === 'file'
             ? CONFIG_FILE
             : 'default';
@@ -201,6 +201,8 @@ export interface LoadConfigInput {
   flags?: Partial<Record<SettingKey, unknown>>;
   /** Use this instead of reading config.json (init builds a config before writing it). */
   file?: Record<string, unknown>;
+  /** How errors name where `flags` came from when they are not command-line flags (`config set`). */
+  flagsLabel?: string;
 }
 
 /**
@@ -238,7 +240,7 @@ export function loadConfig(input: LoadConfigInput): Config {
         value !== undefined && !(typeof value === 'string' && value === '' && setting.type.kind !== 'string'),
     );
     if (found === undefined) continue;
-    values[key] = coerce(key, found[1], found[0]);
+    values[key] = coerce(key, found[1], found[0], input.flagsLabel);
     sources[key] = found[0];
   }
   const nested: Record<string, unknown> = {};
