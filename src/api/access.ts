@@ -24,8 +24,13 @@ export interface AccessOptions {
   readonly now?: () => number;
 }
 
-export function installAccessControl(app: FastifyInstance, options: AccessOptions): void {
-  const book = new TokenBook(options.tokens);
+export interface AccessControl {
+  /** Replaces the tokens at once: the next request is judged against the new set. */
+  setTokens(tokens: readonly ApiToken[]): void;
+}
+
+export function installAccessControl(app: FastifyInstance, options: AccessOptions): AccessControl {
+  let book = new TokenBook(options.tokens);
   const limiter = new RateLimiter(options.rateLimitPerMinute, options.now);
   app.decorateRequest('caller', '');
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
@@ -69,4 +74,9 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     }
     done();
   });
+  return {
+    setTokens(tokens) {
+      book = new TokenBook(tokens);
+    },
+  };
 }

@@ -49,6 +49,8 @@ export interface BridgeApi {
   readonly app: FastifyInstance;
   /** SSE streams open now. */
   readonly streams: number;
+  /** Replaces the bearer tokens without a restart (token reload: SIGHUP or a change of config.json). */
+  setTokens(tokens: readonly ApiToken[]): void;
   close(): Promise<void>;
 }
 
@@ -169,7 +171,7 @@ export async function startBridgeApi(
         : undefined,
     ),
   );
-  installAccessControl(app, {
+  const access = installAccessControl(app, {
     tokens: options.tokens ?? [],
     publicReads,
     rateLimitPerMinute: options.rateLimitPerMinute ?? API_DEFAULTS.rateLimitPerMinute,
@@ -214,6 +216,7 @@ export async function startBridgeApi(
     get streams() {
       return streams.size;
     },
+    setTokens: (tokens) => access.setTokens(tokens),
     close: () => {
       closing ??= app.close();
       return closing;

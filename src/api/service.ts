@@ -1,9 +1,10 @@
-// The bridge API as a daemon service: reads its settings (api.*) from the node's configuration and logs where
-// it listens. `trust-mesh start --type bridge` loads this module only for bridges.
+// The bridge API as a daemon service: reads its settings (api.*) from the node's configuration, logs where it
+// listens and reloads its tokens on SIGHUP or a change of config.json. `trust-mesh start` loads it for bridges only.
 import { readFileSync } from 'node:fs';
 import { type Config, resolveSettingPath } from '../config/load.js';
 import type { ServiceFactory } from '../daemon/run-node.js';
 import { startBridgeApi } from './server.js';
+import { watchTokens } from './token-reload.js';
 
 export const bridgeApiService: ServiceFactory = async (node, config: Config, logger) => {
   const { api } = config;
@@ -34,5 +35,15 @@ export const bridgeApiService: ServiceFactory = async (node, config: Config, log
       'the bridge API has no tokens, so nothing can write to it: run `trust-mesh token create --name <name> --scopes read,write`',
     );
   }
-  return service;
+  const reloader = watchTokens({
+    dataDir: config.dataDir,
+    logger,
+    apply: (tokens) => service.setTokens(tokens),
+  });
+  return {
+    close: async () => {
+      reloader.close();
+      await service.close();
+    },
+  };
 };

@@ -1,5 +1,5 @@
-// `trust-mesh token create | list | revoke`: bridge API tokens in the data directory's config.json (api.tokens).
-// A new token is printed once, alone on stdout (so `$(trust-mesh token create …)` captures it); only its hash is kept.
+// `trust-mesh token create | list | revoke`: bridge API tokens in config.json (api.tokens), applied by a running
+// bridge at once. A new token is printed once, alone on stdout (for `$(…)`); only its hash is kept.
 import { mkdirSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createToken, type Scope } from '../api/auth.js';
@@ -64,7 +64,9 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     context.err(
       `token "${options.name}" (scopes: ${made.entry.scopes.join(', ')}) stored as its SHA-256 in ${path}`,
     );
-    context.err('It is shown only now: keep it somewhere safe. Restart the bridge for it to take effect.');
+    context.err(
+      'It is shown only now: keep it somewhere safe. A running bridge on this data directory takes it at once.',
+    );
   });
 
   const list = token
@@ -80,7 +82,7 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
 
   const revoke = token
     .command('revoke')
-    .description('delete a token by name (takes effect when the bridge restarts)')
+    .description('delete a token by name (a running bridge stops accepting it at once)')
     .requiredOption('--name <name>', 'the token to delete', parseName);
   addDataDirOption(revoke);
   revoke.action((options: { name: string }) => {
