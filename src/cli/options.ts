@@ -27,7 +27,7 @@ export function addSettingOptions(command: Command): Command {
     const help = `${setting.help} [env ${setting.env}${setting.default === undefined ? '' : `, default ${JSON.stringify(setting.default)}`}]`;
     if (setting.type.kind === 'bool') {
       command.addOption(new Option(`--${setting.flag}`, help));
-      command.addOption(new Option(`--no-${setting.flag}`, `turn off --${setting.flag}`).hideHelp());
+      command.addOption(new Option(`--no-${setting.flag}`, `turn off --${setting.flag}`));
     } else if (setting.type.kind === 'list') {
       command.addOption(
         new Option(`--${setting.flag} <value>`, help).argParser(
