@@ -121,8 +121,8 @@ function printApiHelp(api: DevnetApi, context: CliContext): void {
   );
   context.out('  or with the CLI:');
   context.out(`    export TRUST_MESH_API=${api.url} TRUST_MESH_TOKEN=${api.token}`);
-  context.out('    npx trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
-  context.out('    npx trust-mesh get --agent cursor-agent --principal user-123');
+  context.out('    trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
+  context.out('    trust-mesh get --agent cursor-agent --principal user-123');
 }
 
 async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
