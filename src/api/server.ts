@@ -1,6 +1,7 @@
 // The bridge API: a fastify server around one running node, with bearer-token scopes, rate limits, strict JSON
 // validation, SSE and an OpenAPI document generated from the same route schemas. startBridgeApi() is the entry.
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { ApiToken } from '../config/load.js';
@@ -158,6 +159,13 @@ export async function startBridgeApi(
         },
       };
     },
+  });
+  // Swagger UI at /docs, from the assets inside the package (no CDN; the online validator is off by default).
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
+  // Every answer names the node that gave it: stream seqs and record reads belong to one bridge.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('x-trust-mesh-node', node.nodeId);
+    done();
   });
   let shuttingDown = false;
   app.addHook('preClose', (done) => {

@@ -11,7 +11,7 @@ import { nodeIdOf } from './signing.js';
 import { parseTimestamp } from './time.js';
 
 export const DEFAULT_PARAMS = {
-  /** Messages a peer may originate per minute (the spec's 100/min). Enforced by the rate limiter. */
+  /** Messages a peer may originate per minute (the spec's 100/min). Not enforced yet: no per-peer limiter. */
   rateLimitPerMinute: 100,
   /** How far a live message's timestamp may be from the receiver's clock. */
   clockSkewMs: 60_000,
