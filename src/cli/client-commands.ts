@@ -1,11 +1,12 @@
-// `trust-mesh submit | revoke | get | status`: the bridge API from the shell, through TrustMeshClient.
-// Results print as JSON on stdout (pipe them to jq); failures print `trust-mesh: CODE: message` and exit 1.
+// `trust-mesh submit | revoke | get | status | peers | watch`: the bridge API from the shell (TrustMeshClient).
+// Results print for people on a terminal, as JSON with --json or into a pipe; failures print `trust-mesh: CODE: …`.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { UpdateStatus } from '../api/schemas.js';
+import type { NodeStatus, TrustRecord, UpdateStatus } from '../api/schemas.js';
 import { TrustMeshApiError, TrustMeshClient } from '../client/client.js';
 import { MAX_TRUST_SCORE, MIN_TRUST_SCORE } from '../core/consensus/judge.js';
 import { TrustMeshError } from '../core/errors.js';
 import { TRUST_EVENTS, type TrustEvent } from '../core/messages/fields.js';
+import { formatEvent, formatPeers, formatRecord, formatStatus, formatUpdate } from './human-output.js';
 import type { CliContext } from './main.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8081';
@@ -14,6 +15,7 @@ interface ApiFlags {
   api?: string;
   token?: string;
   timeout: number;
+  json?: boolean;
 }
 
 const positiveInt = (what: string) => (value: string) => {
@@ -62,7 +64,8 @@ function withApiOptions(command: Command): Command {
       `bridge API address, http(s)://host:port or host:port [env TRUST_MESH_API, default ${DEFAULT_API_URL}]`,
     )
     .option('--token <token>', 'bearer token from `trust-mesh token create` [env TRUST_MESH_TOKEN]')
-    .option('--timeout <ms>', 'time limit per request, in ms', positiveInt('--timeout'), 10_000);
+    .option('--timeout <ms>', 'time limit per request, in ms', positiveInt('--timeout'), 10_000)
+    .option('--json', "print the API's JSON (the default when stdout is not a terminal)");
 }
 
 function clientOf(flags: ApiFlags, context: CliContext): TrustMeshClient {
@@ -104,7 +107,8 @@ async function run<T extends ApiFlags>(
 ): Promise<void> {
   try {
     const result = await work(clientOf(flags, context));
-    if (result !== undefined) context.out(JSON.stringify(result, null, 2));
+    if (result === undefined) return;
+    context.out(flags.json || context.tty !== true ? JSON.stringify(result, null, 2) : forPeople(result));
   } catch (error) {
     if (!(error instanceof TrustMeshApiError)) throw error;
     context.err(
@@ -221,6 +225,63 @@ export function registerClientCommands(program: Command, context: CliContext): v
 
   const status = withApiOptions(program.command('status').description("a bridge node's status"));
   status.action((flags: ApiFlags) => run(context, flags, (client) => client.status()));
+
+  const peers = withApiOptions(program.command('peers').description("a bridge node's connected peers"));
+  peers.action((flags: ApiFlags) =>
+    run(context, flags, async (client) => {
+      const list = await client.peers();
+      if (flags.json || context.tty !== true) return { peers: list };
+      context.out(formatPeers(list));
+      return undefined;
+    }),
+  );
+
+  const watch = withApiOptions(
+    program
+      .command('watch')
+      .description("follow a bridge's change stream: commits, revocations and other critical events, live")
+      .option(
+        '--from <seq>',
+        'replay the changes after this seq first (0: from the first)',
+        positiveInt('--from'),
+      )
+      .option('--count <n>', 'stop after this many changes', positiveInt('--count')),
+  );
+  watch.action((flags: ApiFlags & { from?: number; count?: number }) =>
+    run(context, flags, async (client) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let seen = 0;
+      try {
+        if (flags.count === 0) return undefined;
+        for await (const change of client.stream({
+          signal: stop.signal,
+          ...(flags.from === undefined ? {} : { lastEventId: flags.from }),
+        })) {
+          // One line per change either way: NDJSON for scripts, a summary line for people.
+          context.out(flags.json || context.tty !== true ? JSON.stringify(change) : formatEvent(change));
+          seen++;
+          if (flags.count !== undefined && seen >= flags.count) break;
+        }
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      return undefined;
+    }),
+  );
+}
+
+/** The human form of whatever a client command got back, told apart by its shape. */
+function forPeople(result: unknown): string {
+  const has = (key: string) => typeof result === 'object' && result !== null && key in result;
+  if (Array.isArray(result)) return result.map((item) => forPeople(item)).join('\n\n');
+  if (has('tally')) return formatUpdate(result as UpdateStatus);
+  if (has('updateHistory')) return formatRecord(result as TrustRecord);
+  if (has('uptimeMs')) return formatStatus(result as NodeStatus);
+  return JSON.stringify(result, null, 2);
 }
 
 function notFound(what: string): never {

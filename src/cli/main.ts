@@ -20,12 +20,14 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   token: () => import('./token-command.js').then((m) => m.registerTokenCommand),
   submit: () => import('./client-commands.js').then((m) => m.registerClientCommands),
 };
-for (const name of ['revoke', 'get', 'status']) COMMANDS[name] = COMMANDS.submit!;
+for (const name of ['revoke', 'get', 'status', 'peers', 'watch']) COMMANDS[name] = COMMANDS.submit!;
 
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /** stdout is a terminal: the client commands then print for people unless given --json. */
+  readonly tty?: boolean;
   /** Set by the command that ran; main returns it. */
   exitCode: number;
 }
@@ -63,6 +65,8 @@ const GROUPS: Record<string, string> = {
   revoke: CLIENT_GROUP,
   get: CLIENT_GROUP,
   status: CLIENT_GROUP,
+  peers: CLIENT_GROUP,
+  watch: CLIENT_GROUP,
 };
 
 /** Examples under each command's help; the top-level help shows a walk from init to a committed update. */
@@ -96,6 +100,8 @@ const EXAMPLES: Record<string, readonly string[]> = {
     'trust-mesh get --update <id printed by submit>',
   ],
   status: ['TRUST_MESH_API=http://127.0.0.1:8081 TRUST_MESH_TOKEN=tm_… trust-mesh status'],
+  peers: ['trust-mesh peers --json | jq ".peers[].nodeId"'],
+  watch: ['trust-mesh watch', 'trust-mesh watch --from 0 --count 10 --json'],
 };
 
 /** Groups the commands, marks required options (commander does not) and adds the examples. */
@@ -124,6 +130,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     env,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    tty: process.stdout.isTTY === true,
     exitCode: 0,
   };
   try {
