@@ -49,8 +49,10 @@ describe('trust-mesh with bad input answers one clear line (issue 18)', {
   });
 
   test('start --type bridge with the API port in use names api.port', async () => {
+    // A node of its own: the tests run side by side, and one data directory takes one process at a time.
+    const bridge = await initNode(cli);
     const run = await cli.run([
-      ...startArgs(node.dataDir, network, 0),
+      ...startArgs(bridge.dataDir, writeNetworkFile(cli.tempDir(), [bridge.publicKey]), 0),
       ...['--type', 'bridge', '--api-port', String(busy.port)],
     ]);
     assert.equal(run.exit?.code, 1, run.stderr);
