@@ -21,6 +21,8 @@ export interface AccessOptions {
   readonly tokens: readonly ApiToken[];
   readonly publicReads: boolean;
   readonly rateLimitPerMinute: number;
+  /** A node's local read-only endpoint: every read is open and any token is ignored; writes are refused. */
+  readonly readOnly?: boolean;
   readonly now?: () => number;
 }
 
@@ -35,7 +37,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
   app.decorateRequest('caller', '');
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     const access = request.routeOptions.config.access ?? 'public';
-    const given = bearerToken(request.headers.authorization);
+    const given = options.readOnly ? undefined : bearerToken(request.headers.authorization);
     const caller = typeof given === 'string' ? book.match(given) : null;
     request.caller = caller === null ? `address:${request.ip}` : `token:${caller.name}`;
     const decision = limiter.take(request.caller);
@@ -52,6 +54,15 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     }
     reply.header('x-ratelimit-remaining', decision.remaining);
     if (access === 'public') return done();
+    if (options.readOnly) {
+      if (access === 'read') return done();
+      return done(
+        ApiFailure.of(
+          'TM_ERR_FORBIDDEN',
+          "this is a node's read-only endpoint (--admin-port): submit and revoke through a bridge",
+        ),
+      );
+    }
     if (given !== undefined && caller === null) {
       return done(ApiFailure.of('TM_ERR_UNAUTHORIZED', 'the bearer token is not valid'));
     }

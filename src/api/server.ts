@@ -25,6 +25,8 @@ export interface BridgeApiOptions {
   readonly tokens?: readonly ApiToken[];
   /** Serve reads without a token (writes always need one). */
   readonly publicReads?: boolean;
+  /** Reads for anyone, tokens ignored, writes refused: a full or light node's local endpoint (--admin-port). */
+  readonly readOnly?: boolean;
   readonly rateLimitPerMinute?: number;
   readonly bodyLimitBytes?: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
@@ -119,7 +121,7 @@ export async function startBridgeApi(
   node: TrustMeshNode,
   options: BridgeApiOptions = {},
 ): Promise<BridgeApi> {
-  const publicReads = options.publicReads ?? false;
+  const publicReads = options.readOnly === true || (options.publicReads ?? false);
   const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
   const app = Fastify({
     loggerInstance: logger,
@@ -182,6 +184,7 @@ export async function startBridgeApi(
   const access = installAccessControl(app, {
     tokens: options.tokens ?? [],
     publicReads,
+    ...(options.readOnly ? { readOnly: true } : {}),
     rateLimitPerMinute: options.rateLimitPerMinute ?? API_DEFAULTS.rateLimitPerMinute,
     ...(options.now ? { now: options.now } : {}),
   });

@@ -1,5 +1,5 @@
-// The bridge API as a daemon service: reads its settings (api.*) from the node's configuration, logs where it
-// listens and reloads its tokens on SIGHUP or a change of config.json. `trust-mesh start` loads it for bridges only.
+// The bridge API as a daemon service, with its tokens reloaded on SIGHUP or a change of config.json; on a full or
+// light node with --admin-port, its read-only copy on loopback. `trust-mesh start` loads this module only then.
 import { readFileSync } from 'node:fs';
 import { type Config, resolveSettingPath } from '../config/load.js';
 import type { ServiceFactory } from '../daemon/run-node.js';
@@ -7,6 +7,7 @@ import { startBridgeApi } from './server.js';
 import { watchTokens } from './token-reload.js';
 
 export const bridgeApiService: ServiceFactory = async (node, config: Config, logger) => {
+  if (config.type !== 'bridge') return readOnlyApi(node, config, logger);
   const { api } = config;
   const tls =
     api.tls.cert && api.tls.key
@@ -46,4 +47,16 @@ export const bridgeApiService: ServiceFactory = async (node, config: Config, log
       await service.close();
     },
   };
+};
+
+/** A full or light node's local endpoint: the API's reads on loopback for the CLI and a dashboard, no writes. */
+const readOnlyApi: ServiceFactory = async (node, config, logger) => {
+  const service = await startBridgeApi(node, {
+    host: '127.0.0.1',
+    port: config.admin.port,
+    readOnly: true,
+    logger,
+  });
+  logger.info({ url: service.url }, 'read-only API listening');
+  return service;
 };

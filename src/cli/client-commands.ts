@@ -223,10 +223,14 @@ export function registerClientCommands(program: Command, context: CliContext): v
       }),
   );
 
-  const status = withApiOptions(program.command('status').description("a bridge node's status"));
+  const status = withApiOptions(
+    program.command('status').description("a node's status (a bridge, or any node's --admin-port)"),
+  );
   status.action((flags: ApiFlags) => run(context, flags, (client) => client.status()));
 
-  const peers = withApiOptions(program.command('peers').description("a bridge node's connected peers"));
+  const peers = withApiOptions(
+    program.command('peers').description("a node's connected peers (a bridge, or any node's --admin-port)"),
+  );
   peers.action((flags: ApiFlags) =>
     run(context, flags, async (client) => {
       const list = await client.peers();

@@ -34,6 +34,7 @@ export interface Config {
   storageSync: 'full' | 'normal';
   logLevel: LogLevel;
   metrics: { host: string; port: number };
+  admin: { port: number };
   api: {
     host: string;
     port: number;
@@ -251,6 +252,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   api.tls = { cert: undefined, key: undefined, ...(api.tls as object | undefined) };
   api.tokens = parseTokens(getDotted(file, 'api.tokens'));
   config.metrics = { ...(config.metrics as object) } as Config['metrics'];
+  config.admin = { ...(config.admin as object) } as Config['admin'];
   const result = { ...config, api, dataDir: input.dataDir, sources } as Config;
   result.advertiseHost ??= undefined;
   result.validator ??= undefined;

@@ -80,11 +80,14 @@ export async function runNode(
       metrics = served;
       logger.info({ url: `http://${config.metrics.host}:${served.port}/metrics` }, 'metrics served');
     }
-    if (config.type === 'bridge' && bridgeApi) {
+    // A bridge serves the API; a full or light node, with --admin-port, a read-only copy on loopback.
+    const bridge = config.type === 'bridge';
+    if (bridgeApi && (bridge || config.admin.port !== 0)) {
+      const [host, port] = bridge ? [config.api.host, config.api.port] : ['127.0.0.1', config.admin.port];
       services.push(
         await bridgeApi(node, config, logger).catch((error: Error) =>
           Promise.reject(
-            namingSetting(listenError(error, config.api.host, config.api.port), config, 'api.port'),
+            namingSetting(listenError(error, host, port), config, bridge ? 'api.port' : 'admin.port'),
           ),
         ),
       );
@@ -109,7 +112,11 @@ export async function runNode(
 }
 
 /** A listen failure, told with the setting that chose the port and where its value came from. */
-function namingSetting(error: Error, config: Config, key: 'port' | 'metrics.port' | 'api.port'): Error {
+function namingSetting(
+  error: Error,
+  config: Config,
+  key: 'port' | 'metrics.port' | 'api.port' | 'admin.port',
+): Error {
   if (!isTrustMeshError(error) || error.details?.listen === undefined) return error;
   const setting = SETTINGS[key];
   const source = config.sources[key] ?? 'default';
