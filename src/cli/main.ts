@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   devnet: () => import('./devnet-command.js').then((m) => m.registerDevnetCommand),
   token: () => import('./token-command.js').then((m) => m.registerTokenCommand),
   submit: () => import('./client-commands.js').then((m) => m.registerClientCommands),
+  completion: () => import('./completion-command.js').then((m) => m.registerCompletionCommand),
 };
 for (const name of ['revoke', 'get', 'status', 'peers', 'watch']) COMMANDS[name] = COMMANDS.submit!;
 
@@ -61,6 +62,7 @@ const GROUPS: Record<string, string> = {
   config: NODE_GROUP,
   token: NODE_GROUP,
   devnet: 'Try it on one machine:',
+  completion: 'Shell:',
   submit: CLIENT_GROUP,
   revoke: CLIENT_GROUP,
   get: CLIENT_GROUP,
@@ -102,6 +104,10 @@ const EXAMPLES: Record<string, readonly string[]> = {
   status: ['TRUST_MESH_API=http://127.0.0.1:8081 TRUST_MESH_TOKEN=tm_… trust-mesh status'],
   peers: ['trust-mesh peers --json | jq ".peers[].nodeId"'],
   watch: ['trust-mesh watch', 'trust-mesh watch --from 0 --count 10 --json'],
+  completion: [
+    'source <(trust-mesh completion bash)     # in ~/.bashrc',
+    'source <(trust-mesh completion zsh)      # in ~/.zshrc',
+  ],
 };
 
 /** Groups the commands, marks required options (commander does not) and adds the examples. */
