@@ -33,6 +33,7 @@ describe('trust-mesh completion', { timeout: 30_000 }, () => {
     assert.deepEqual(complete(script, 'trust-mesh network c'), ['create']);
     assert.deepEqual(complete(script, 'trust-mesh submit --ag'), ['--agent']);
     assert.deepEqual(complete(script, 'trust-mesh start --data-dir /tmp/x --no-'), [
+      '--no-api-public-reads',
       '--no-bootstrap',
       '--no-validator',
     ]);
