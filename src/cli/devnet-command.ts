@@ -107,7 +107,9 @@ function printApiHelp(api: DevnetApi, context: CliContext): void {
     event: 'VERIFICATION_SUCCESS',
   });
   context.out('');
-  context.out(`Bridge API (${api.member.name}): ${api.url}   docs: ${api.url}/openapi.json`);
+  context.out(
+    `Bridge API (${api.member.name}): ${api.url}   docs: ${api.url}/docs (Swagger UI), ${api.url}/openapi.json`,
+  );
   context.out(`  token (read, write, this run only): ${api.token}`);
   context.out('  try:');
   context.out(
