@@ -15,5 +15,6 @@ export function listenError(error: Error & { code?: string }, host: string, port
   return new TrustMeshError(
     'TM_ERR_CONFIG_INVALID',
     `cannot listen on ${host}:${port}: ${why} (${error.code})`,
+    { listen: { host, port, code: error.code } },
   );
 }

@@ -21,16 +21,23 @@ export interface AccessOptions {
   readonly tokens: readonly ApiToken[];
   readonly publicReads: boolean;
   readonly rateLimitPerMinute: number;
+  /** A node's local read-only endpoint: every read is open and any token is ignored; writes are refused. */
+  readonly readOnly?: boolean;
   readonly now?: () => number;
 }
 
-export function installAccessControl(app: FastifyInstance, options: AccessOptions): void {
-  const book = new TokenBook(options.tokens);
+export interface AccessControl {
+  /** Replaces the tokens at once: the next request is judged against the new set. */
+  setTokens(tokens: readonly ApiToken[]): void;
+}
+
+export function installAccessControl(app: FastifyInstance, options: AccessOptions): AccessControl {
+  let book = new TokenBook(options.tokens);
   const limiter = new RateLimiter(options.rateLimitPerMinute, options.now);
   app.decorateRequest('caller', '');
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     const access = request.routeOptions.config.access ?? 'public';
-    const given = bearerToken(request.headers.authorization);
+    const given = options.readOnly ? undefined : bearerToken(request.headers.authorization);
     const caller = typeof given === 'string' ? book.match(given) : null;
     request.caller = caller === null ? `address:${request.ip}` : `token:${caller.name}`;
     const decision = limiter.take(request.caller);
@@ -47,6 +54,15 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     }
     reply.header('x-ratelimit-remaining', decision.remaining);
     if (access === 'public') return done();
+    if (options.readOnly) {
+      if (access === 'read') return done();
+      return done(
+        ApiFailure.of(
+          'TM_ERR_FORBIDDEN',
+          "this is a node's read-only endpoint (--admin-port): submit and revoke through a bridge",
+        ),
+      );
+    }
     if (given !== undefined && caller === null) {
       return done(ApiFailure.of('TM_ERR_UNAUTHORIZED', 'the bearer token is not valid'));
     }
@@ -69,4 +85,9 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     }
     done();
   });
+  return {
+    setTokens(tokens) {
+      book = new TokenBook(tokens);
+    },
+  };
 }

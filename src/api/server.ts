@@ -1,6 +1,7 @@
 // The bridge API: a fastify server around one running node, with bearer-token scopes, rate limits, strict JSON
 // validation, SSE and an OpenAPI document generated from the same route schemas. startBridgeApi() is the entry.
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { ApiToken } from '../config/load.js';
@@ -24,6 +25,8 @@ export interface BridgeApiOptions {
   readonly tokens?: readonly ApiToken[];
   /** Serve reads without a token (writes always need one). */
   readonly publicReads?: boolean;
+  /** Reads for anyone, tokens ignored, writes refused: a full or light node's local endpoint (--admin-port). */
+  readonly readOnly?: boolean;
   readonly rateLimitPerMinute?: number;
   readonly bodyLimitBytes?: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
@@ -49,6 +52,8 @@ export interface BridgeApi {
   readonly app: FastifyInstance;
   /** SSE streams open now. */
   readonly streams: number;
+  /** Replaces the bearer tokens without a restart (token reload: SIGHUP or a change of config.json). */
+  setTokens(tokens: readonly ApiToken[]): void;
   close(): Promise<void>;
 }
 
@@ -116,7 +121,7 @@ export async function startBridgeApi(
   node: TrustMeshNode,
   options: BridgeApiOptions = {},
 ): Promise<BridgeApi> {
-  const publicReads = options.publicReads ?? false;
+  const publicReads = options.readOnly === true || (options.publicReads ?? false);
   const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
   const app = Fastify({
     loggerInstance: logger,
@@ -157,6 +162,13 @@ export async function startBridgeApi(
       };
     },
   });
+  // Swagger UI at /docs, from the assets inside the package (no CDN; the online validator is off by default).
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
+  // Every answer names the node that gave it: stream seqs and record reads belong to one bridge.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('x-trust-mesh-node', node.nodeId);
+    done();
+  });
   let shuttingDown = false;
   app.addHook('preClose', (done) => {
     shuttingDown = true;
@@ -169,9 +181,10 @@ export async function startBridgeApi(
         : undefined,
     ),
   );
-  installAccessControl(app, {
+  const access = installAccessControl(app, {
     tokens: options.tokens ?? [],
     publicReads,
+    ...(options.readOnly ? { readOnly: true } : {}),
     rateLimitPerMinute: options.rateLimitPerMinute ?? API_DEFAULTS.rateLimitPerMinute,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -214,6 +227,7 @@ export async function startBridgeApi(
     get streams() {
       return streams.size;
     },
+    setTokens: (tokens) => access.setTokens(tokens),
     close: () => {
       closing ??= app.close();
       return closing;

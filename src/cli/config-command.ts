@@ -6,7 +6,7 @@ import { BUILTIN_NETWORKS, readNetworkFile, resolveNetworkPath } from '../config
 import { SETTINGS, type SettingKey } from '../config/settings.js';
 import { TrustMeshError } from '../core/errors.js';
 import type { CliContext } from './main.js';
-import { addDataDirOption, dataDirOf } from './options.js';
+import { addDataDirOption, dataDirOf, existingDataDir } from './options.js';
 
 const PATH_SETTINGS = new Set<string>(['tls.cert', 'tls.key', 'tls.ca', 'api.tls.cert', 'api.tls.key']);
 
@@ -31,7 +31,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
     .description(`set one setting in config.json (keys: ${Object.keys(SETTINGS).join(', ')})`);
   addDataDirOption(set);
   set.action((key: string, value: string) => {
-    const dataDir = dataDirOf(set, context.env);
+    const dataDir = existingDataDir(dataDirOf(set, context.env));
     if (!Object.hasOwn(SETTINGS, key)) {
       throw new TrustMeshError(
         'TM_ERR_CONFIG_INVALID',
@@ -44,6 +44,7 @@ export function registerConfigCommand(program: Command, context: CliContext): vo
       file,
       env: {},
       flags: { [key]: key === 'peers' ? value.split(',') : value },
+      flagsLabel: 'config set',
     });
     let stored = getDotted(checked, key);
     if (key === 'network' && !(BUILTIN_NETWORKS as readonly string[]).includes(value)) {

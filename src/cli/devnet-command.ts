@@ -34,7 +34,12 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
       new Option('--scenario <name>', 'run a scenario and exit instead of staying up').choices(['smoke']),
     )
     .option('--json', 'print the scenario report as JSON only')
-    .option('--timeout <seconds>', 'scenario time limit', integer(1, 3600), 60)
+    .option(
+      '--timeout <ms>',
+      'scenario time limit, in ms like every timeout',
+      integer(1_000, 3_600_000),
+      60_000,
+    )
     .option('--dir <dir>', 'keep node data in this folder instead of a temporary one')
     .option('--keep', 'do not delete the temporary folder on exit')
     .option('--log-level <level>', `node logs to stderr (${LOG_LEVELS.join(', ')})`, 'silent')
@@ -70,7 +75,7 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
 
 async function smoke(devnet: Devnet, flags: DevnetFlags, context: CliContext): Promise<number> {
   try {
-    const report = await runSmoke(devnet, flags.timeout * 1000);
+    const report = await runSmoke(devnet, flags.timeout);
     if (flags.json) context.out(JSON.stringify(report, null, 2));
     else {
       context.out(
@@ -102,7 +107,9 @@ function printApiHelp(api: DevnetApi, context: CliContext): void {
     event: 'VERIFICATION_SUCCESS',
   });
   context.out('');
-  context.out(`Bridge API (${api.member.name}): ${api.url}   docs: ${api.url}/openapi.json`);
+  context.out(
+    `Bridge API (${api.member.name}): ${api.url}   docs: ${api.url}/docs (Swagger UI), ${api.url}/openapi.json`,
+  );
   context.out(`  token (read, write, this run only): ${api.token}`);
   context.out('  try:');
   context.out(
@@ -116,8 +123,8 @@ function printApiHelp(api: DevnetApi, context: CliContext): void {
   );
   context.out('  or with the CLI:');
   context.out(`    export TRUST_MESH_API=${api.url} TRUST_MESH_TOKEN=${api.token}`);
-  context.out('    npx trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
-  context.out('    npx trust-mesh get --agent cursor-agent --principal user-123');
+  context.out('    trust-mesh submit --agent cursor-agent --principal user-123 --score 750 --wait');
+  context.out('    trust-mesh get --agent cursor-agent --principal user-123');
 }
 
 async function interactive(devnet: Devnet, context: CliContext): Promise<void> {

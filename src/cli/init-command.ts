@@ -39,7 +39,9 @@ export function registerInitCommand(program: Command, context: CliContext): void
     context.out(`  key file    ${keyPath(dataDir)} (mode 0600: keep it secret, back it up)`);
     context.out(`  config      ${configPath}`);
     context.out('');
-    context.out(`Start it with: trust-mesh start --data-dir ${JSON.stringify(dataDir)}`);
+    context.out(
+      `Start it with: trust-mesh start --data-dir ${JSON.stringify(dataDir)}   (from a clone: node bin/trust-mesh.js, or npm link)`,
+    );
     context.out('To give it voting stake, add its public key to your network file (README, "Networks").');
   });
 }

@@ -32,6 +32,11 @@ export function parseMember(spec: string): Member {
   if (fields.endpoint) member.endpoint = fields.endpoint;
   if (fields.key) {
     const isDir = existsSync(fields.key) && statSync(fields.key).isDirectory();
+    if (isDir && !existsSync(join(fields.key, KEY_FILE)))
+      throw new TrustMeshError(
+        'TM_ERR_KEY_MISSING',
+        `--member key=${fields.key}: that data directory has no ${KEY_FILE}; run \`trust-mesh init --data-dir ${fields.key}\` first`,
+      );
     member.publicKey = isDir
       ? (JSON.parse(readFileSync(join(fields.key, KEY_FILE), 'utf8')) as { publicKey: string }).publicKey
       : fields.key;

@@ -9,7 +9,7 @@ import { addDataDirOption, addSettingOptions, dataDirOf, givenFlags } from './op
 /** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
 const STOP_DEADLINE_MS = 5_000;
 
-/** Loaded on demand, so full and light nodes never load fastify. */
+/** Loaded on demand, so full and light nodes load fastify only for --admin-port. */
 const lazyBridgeApi: ServiceFactory = async (...args) =>
   (await import('../api/service.js')).bridgeApiService(...args);
 

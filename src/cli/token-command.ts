@@ -1,12 +1,12 @@
-// `trust-mesh token create | list | revoke`: bridge API tokens in the data directory's config.json (api.tokens).
-// A new token is printed once, alone on stdout (so `$(trust-mesh token create …)` captures it); only its hash is kept.
+// `trust-mesh token create | list | revoke`: bridge API tokens in config.json (api.tokens), applied by a running
+// bridge at once. A new token is printed once, alone on stdout (for `$(…)`); only its hash is kept.
 import { mkdirSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createToken, type Scope } from '../api/auth.js';
 import { type ApiToken, loadConfig, readConfigFile, setDotted, writeConfigFile } from '../config/load.js';
 import { TrustMeshError } from '../core/errors.js';
 import type { CliContext } from './main.js';
-import { addDataDirOption, dataDirOf } from './options.js';
+import { addDataDirOption, dataDirOf, existingDataDir } from './options.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -50,7 +50,7 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     );
   addDataDirOption(create);
   create.action((options: { name: string; scopes: Scope[] }) => {
-    const dataDir = dataDirOf(create, context.env);
+    const dataDir = existingDataDir(dataDirOf(create, context.env));
     const file = readConfigFile(dataDir);
     const tokens = tokensOf(dataDir, file);
     if (tokens.some((held) => held.name === options.name))
@@ -64,7 +64,9 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     context.err(
       `token "${options.name}" (scopes: ${made.entry.scopes.join(', ')}) stored as its SHA-256 in ${path}`,
     );
-    context.err('It is shown only now: keep it somewhere safe. Restart the bridge for it to take effect.');
+    context.err(
+      'It is shown only now: keep it somewhere safe. A running bridge on this data directory takes it at once.',
+    );
   });
 
   const list = token
@@ -72,7 +74,7 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
     .description('list token names and scopes (the tokens themselves are not kept)');
   addDataDirOption(list);
   list.action(() => {
-    const dataDir = dataDirOf(list, context.env);
+    const dataDir = existingDataDir(dataDirOf(list, context.env));
     const tokens = tokensOf(dataDir, readConfigFile(dataDir));
     if (tokens.length === 0) context.err('no tokens; make one with `trust-mesh token create --name <name>`');
     for (const held of tokens) context.out(`${held.name}\t${held.scopes.join(',')}`);
@@ -80,11 +82,11 @@ export function registerTokenCommand(program: Command, context: CliContext): voi
 
   const revoke = token
     .command('revoke')
-    .description('delete a token by name (takes effect when the bridge restarts)')
+    .description('delete a token by name (a running bridge stops accepting it at once)')
     .requiredOption('--name <name>', 'the token to delete', parseName);
   addDataDirOption(revoke);
   revoke.action((options: { name: string }) => {
-    const dataDir = dataDirOf(revoke, context.env);
+    const dataDir = existingDataDir(dataDirOf(revoke, context.env));
     const file = readConfigFile(dataDir);
     const tokens = tokensOf(dataDir, file);
     const kept = tokens.filter((held) => held.name !== options.name);

@@ -35,6 +35,7 @@ export interface Config {
   verifierThreads: number;
   logLevel: LogLevel;
   metrics: { host: string; port: number };
+  admin: { port: number };
   api: {
     host: string;
     port: number;
@@ -66,14 +67,14 @@ function describe(setting: Setting): string {
 }
 
 /** Converts a value from any source to the setting's type, or explains why it cannot be. */
-function coerce(key: SettingKey, value: unknown, source: Source): Raw {
+function coerce(key: SettingKey, value: unknown, source: Source, flagLabel?: string): Raw {
   const setting: Setting = SETTINGS[key];
   const fail = (): never => {
     const where =
       source === 'env'
         ? setting.env
         : source === 'flag'
-          ? `--${setting.flag}`
+          ? (flagLabel ?? `--${setting.flag}`)
           : source === 'file'
             ? CONFIG_FILE
             : 'default';
@@ -202,6 +203,8 @@ export interface LoadConfigInput {
   flags?: Partial<Record<SettingKey, unknown>>;
   /** Use this instead of reading config.json (init builds a config before writing it). */
   file?: Record<string, unknown>;
+  /** How errors name where `flags` came from when they are not command-line flags (`config set`). */
+  flagsLabel?: string;
 }
 
 /**
@@ -239,7 +242,7 @@ export function loadConfig(input: LoadConfigInput): Config {
         value !== undefined && !(typeof value === 'string' && value === '' && setting.type.kind !== 'string'),
     );
     if (found === undefined) continue;
-    values[key] = coerce(key, found[1], found[0]);
+    values[key] = coerce(key, found[1], found[0], input.flagsLabel);
     sources[key] = found[0];
   }
   const nested: Record<string, unknown> = {};
@@ -250,6 +253,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   api.tls = { cert: undefined, key: undefined, ...(api.tls as object | undefined) };
   api.tokens = parseTokens(getDotted(file, 'api.tokens'));
   config.metrics = { ...(config.metrics as object) } as Config['metrics'];
+  config.admin = { ...(config.admin as object) } as Config['admin'];
   const result = { ...config, api, dataDir: input.dataDir, sources } as Config;
   result.advertiseHost ??= undefined;
   result.validator ??= undefined;

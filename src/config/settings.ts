@@ -143,6 +143,13 @@ export const SETTINGS = {
     flag: 'metrics-host',
     help: 'address the metrics server binds',
   },
+  'admin.port': {
+    type: port,
+    default: 0,
+    env: 'TRUST_MESH_ADMIN_PORT',
+    flag: 'admin-port',
+    help: 'full and light nodes: serve the API read-only on 127.0.0.1 at this port, no token (status, peers, records, stream; 0 = off)',
+  },
   'api.host': {
     type: { kind: 'string' },
     default: '127.0.0.1',

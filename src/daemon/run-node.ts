@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { type Config, resolveSettingPath } from '../config/load.js';
 import { readNetworkFile, resolveNetworkPath } from '../config/network-file.js';
-import type { SettingKey } from '../config/settings.js';
+import { SETTINGS, type SettingKey } from '../config/settings.js';
+import { isTrustMeshError, TrustMeshError } from '../core/errors.js';
 import { listenError } from '../listen-error.js';
 import type { Logger } from '../log.js';
 import { loadKey } from '../node/key-file.js';
@@ -63,7 +64,7 @@ export async function runNode(
       verifierThreads: config.verifierThreads,
     },
     { logger },
-  );
+  ).catch((error: Error) => Promise.reject(namingSetting(error, config, 'port')));
   const services: Array<{ close(): Promise<void> }> = [];
   let metrics: MetricsServer | null = null;
   try {
@@ -72,14 +73,23 @@ export async function runNode(
         node.metrics.registry,
         config.metrics.host,
         config.metrics.port,
-      ).catch((error: Error) => Promise.reject(listenError(error, config.metrics.host, config.metrics.port)));
+      ).catch((error: Error) =>
+        Promise.reject(
+          namingSetting(listenError(error, config.metrics.host, config.metrics.port), config, 'metrics.port'),
+        ),
+      );
       metrics = served;
       logger.info({ url: `http://${config.metrics.host}:${served.port}/metrics` }, 'metrics served');
     }
-    if (config.type === 'bridge' && bridgeApi) {
+    // A bridge serves the API; a full or light node, with --admin-port, a read-only copy on loopback.
+    const bridge = config.type === 'bridge';
+    if (bridgeApi && (bridge || config.admin.port !== 0)) {
+      const [host, port] = bridge ? [config.api.host, config.api.port] : ['127.0.0.1', config.admin.port];
       services.push(
         await bridgeApi(node, config, logger).catch((error: Error) =>
-          Promise.reject(listenError(error, config.api.host, config.api.port)),
+          Promise.reject(
+            namingSetting(listenError(error, host, port), config, bridge ? 'api.port' : 'admin.port'),
+          ),
         ),
       );
     }
@@ -100,6 +110,22 @@ export async function runNode(
       await node.stop();
     },
   };
+}
+
+/** A listen failure, told with the setting that chose the port and where its value came from. */
+function namingSetting(
+  error: Error,
+  config: Config,
+  key: 'port' | 'metrics.port' | 'api.port' | 'admin.port',
+): Error {
+  if (!isTrustMeshError(error) || error.details?.listen === undefined) return error;
+  const setting = SETTINGS[key];
+  const source = config.sources[key] ?? 'default';
+  return new TrustMeshError(
+    'TM_ERR_CONFIG_INVALID',
+    `${error.message.replace(/^TM_ERR_CONFIG_INVALID: /, '')}; the port is the setting ${key} (from ${source}): choose another with --${setting.flag}, ${setting.env} or "${key}" in config.json`,
+    error.details,
+  );
 }
 
 /** Mistakes that leave a node running but useless, said once at start-up rather than discovered later. */

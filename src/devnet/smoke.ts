@@ -1,5 +1,7 @@
 // The devnet's smoke scenario: trust updates proposed at several nodes, one invalid proposal, and a revocation
 // issued while the updates are in flight; waits until every node has everything and reports what it measured.
+
+import { MAX_TRUST_SCORE, MIN_TRUST_SCORE } from '../core/consensus/judge.js';
 import type { ProposalRecord } from '../core/consensus/proposals.js';
 import type { Message } from '../core/messages/schemas.js';
 import type { TrustMeshNode } from '../node/node.js';
@@ -37,6 +39,15 @@ export interface SmokeReport {
   stateHashesEqual: boolean;
   converged: boolean;
   durationMs: number;
+}
+
+/**
+ * The score of proposer k's j-th update: spread out so records differ, and always inside the valid range however
+ * many nodes propose (a plain 500 + 37k + j leaves it from 14 proposers up, and valid proposals would be rejected).
+ */
+export function smokeScore(k: number, j: number): number {
+  const span = MAX_TRUST_SCORE - MIN_TRUST_SCORE + 1;
+  return MIN_TRUST_SCORE + ((500 + 37 * k + j) % span);
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -108,7 +119,7 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
         const record = node.submit({
           agentId: `agent-${k}-${j}`,
           principalId: `principal-${k}`,
-          trustScore: 500 + 37 * k + j,
+          trustScore: smokeScore(k, j),
           event: j === 0 ? 'REGISTRATION' : 'VERIFICATION_SUCCESS',
         });
         sentAt.set(record.id, record.createdAt);
@@ -121,7 +132,7 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
     const invalid = invalidAt.submit({
       agentId: 'agent-invalid',
       principalId: 'principal-x',
-      trustScore: 1001,
+      trustScore: MAX_TRUST_SCORE + 1,
       event: 'SCORE_UPDATE',
     });
     // A revocation issued while those updates are still in flight, at another node.
@@ -208,7 +219,10 @@ export async function runSmoke(devnet: Devnet, timeoutMs = 60_000): Promise<Smok
       converged:
         stateHashes.every((hash) => hash === stateHashes[0]) &&
         messageIds.every((id) => received.count(id) === all) &&
-        rejected.some((record) => record.id === invalid.id),
+        // Exactly the invalid proposal is rejected: any valid one that failed means the mesh did not work.
+        rejected.length === 1 &&
+        rejected[0]!.id === invalid.id &&
+        committed.length === proposals.length,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -86,7 +86,10 @@ describe('trust-mesh submit | revoke | get | status against a running bridge', {
     ]);
     const cases: Array<[typeof forbidden, RegExp]> = [
       [forbidden, /^trust-mesh: TM_ERR_FORBIDDEN: /],
-      [range, /^trust-mesh: TM_ERR_SCORE_OUT_OF_RANGE: .*\(field: trustScore\)$/],
+      [
+        range,
+        /^error: option '--score <0-1000>' argument '5000' is invalid\. must be a whole number from 0 to 1000/,
+      ],
       [missing, /^trust-mesh: TM_ERR_NOT_FOUND: /],
       [unreachable, /^trust-mesh: TM_ERR_UNREACHABLE: /],
     ];
@@ -95,6 +98,64 @@ describe('trust-mesh submit | revoke | get | status against a running bridge', {
       assert.match(run.stderr.trim(), pattern);
       assert.equal(run.stdout, '');
     }
+  });
+
+  test('issue 18: the CLI answers in its own words (--score, --token, TRUST_MESH_TOKEN) and takes host:port', async () => {
+    const entriesBefore = node.latestSeq();
+    const hostPort = api.url.replace(/^http:\/\//, '');
+    const [score, noToken, badToken, schemeless, schemelessEnv, badUrl] = await Promise.all([
+      cli.run(['submit', '--agent', 'a', '--principal', 'p', '--score', '1001', '--api', api.url]),
+      cli.run(['status', '--api', api.url]),
+      cli.run(['status', '--api', api.url, '--token', 'tm_not-a-token']),
+      cli.run(['status', '--api', hostPort, '--token', reader.token]),
+      cli.run(['status'], { TRUST_MESH_API: hostPort, TRUST_MESH_TOKEN: reader.token }),
+      cli.run(['status', '--api', 'ftp://example', '--token', reader.token]),
+    ]);
+    assert.equal(score.exit?.code, 1);
+    assert.match(score.stderr, /--score/);
+    assert.match(score.stderr, /from 0 to 1000/);
+    assert.doesNotMatch(score.stderr, /body\.trustScore|field: trustScore/);
+    assert.equal(node.latestSeq(), entriesBefore, 'nothing was sent');
+
+    assert.equal(noToken.exit?.code, 1);
+    assert.match(noToken.stderr, /TM_ERR_UNAUTHORIZED/);
+    assert.match(noToken.stderr, /--token/);
+    assert.match(noToken.stderr, /TRUST_MESH_TOKEN/);
+    assert.match(badToken.stderr, /does not know this token: check --token or TRUST_MESH_TOKEN/);
+
+    for (const run of [schemeless, schemelessEnv]) {
+      assert.equal(run.exit?.code, 0, run.stderr);
+      assert.equal(json(run.stdout).nodeId, node.nodeId);
+    }
+    assert.equal(badUrl.exit?.code, 1);
+    assert.match(badUrl.stderr, /TM_ERR_CONFIG_INVALID: --api must be the bridge API's address/);
+  });
+});
+
+describe('trust-mesh submit --wait when too little stake votes before the deadline', {
+  timeout: 60_000,
+}, () => {
+  const mesh = new ApiMesh(testNetwork([100], {}, { proposalTimeoutMs: 300 }));
+  const cli = new CliHarness();
+  after(async () => {
+    await cli.cleanup();
+    await mesh.cleanup();
+  });
+
+  test('issue 18: the expired update is printed, exit 1, with a hint that validators may be offline', async () => {
+    // The only stake is on a node that does not vote: the proposal expires.
+    const { api } = await mesh.bridge(0, {}, { validator: false });
+    const submit = await cli.run([
+      'submit',
+      ...['--agent', 'lonely', '--principal', 'p', '--score', '5'],
+      ...['--wait', '--api', api.url, '--token', writer.token],
+    ]);
+    assert.equal(submit.exit?.code, 1, submit.stderr);
+    const settled = json(submit.stdout);
+    assert.equal(settled.status, 'rejected');
+    assert.equal(settled.rejection, 'TM_ERR_PROPOSAL_EXPIRED');
+    assert.match(submit.stderr, /expired without a majority: 0 vote\(s\), accepting stake 0 of 100/);
+    assert.match(submit.stderr, /Are enough validators online/);
   });
 });
 

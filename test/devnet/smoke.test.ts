@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_TRUST_SCORE, MIN_TRUST_SCORE } from '../../src/core/consensus/judge.js';
 import { Devnet, devnetTopology, diameter } from '../../src/devnet/devnet.js';
-import { runSmoke, type SmokeReport } from '../../src/devnet/smoke.js';
+import { runSmoke, type SmokeReport, smokeScore } from '../../src/devnet/smoke.js';
 
 describe('devnet smoke scenario (5 real nodes on loopback)', () => {
   let devnet: Devnet;
@@ -65,5 +66,20 @@ describe('devnet topology', () => {
     assert.ok(diameter(20, devnetTopology(20)) >= 2);
     assert.ok(Number.isFinite(diameter(64, devnetTopology(64))));
     assert.equal(diameter(4, [[0, 1]]), Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('devnet smoke scores', () => {
+  test('every valid proposal has a valid score at any mesh size (64 nodes, 2 each)', () => {
+    const scores = new Set<number>();
+    for (let k = 0; k < 64; k++) {
+      for (let j = 0; j < 2; j++) {
+        const score = smokeScore(k, j);
+        assert.ok(score >= MIN_TRUST_SCORE && score <= MAX_TRUST_SCORE, `k ${k} j ${j}: ${score}`);
+        scores.add(score);
+      }
+    }
+    assert.equal(scores.size, 128, 'scores stay distinct');
+    assert.equal(smokeScore(0, 0), 500, 'small meshes keep their scores');
   });
 });

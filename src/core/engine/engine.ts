@@ -215,7 +215,10 @@ export class MeshEngine {
       return ignore('TM_ERR_DUPLICATE', 'not newer');
     const bits = state.options.network.params.admissionWorkBits;
     const outsider = bits > 0 && !state.registry.isMember(announce.nodeId);
-    if (outsider && workBits(state.modules.crypto, state.networkId, announce.nodeId, announce.work ?? '') < bits)
+    if (
+      outsider &&
+      workBits(state.modules.crypto, state.networkId, announce.nodeId, announce.work ?? '') < bits
+    )
       return ignore('TM_ERR_ADMISSION_WORK', 'announce of a node outside the network file without its work');
     const verified = verifySigned(state, announce);
     if (verified.kind !== 'accept') return verified;

@@ -29,13 +29,6 @@ export async function listen(options: ListenOptions, onSocket: SocketHandler): P
       .writeHead(426, { 'content-type': 'text/plain' })
       .end(`Trust Mesh: connect a WebSocket to ${MESH_PATH}\n`);
   });
-  const wss = new WebSocketServer({
-    server,
-    path: MESH_PATH,
-    maxPayload: options.maxFrameBytes,
-    perMessageDeflate: false,
-  });
-  wss.on('connection', onSocket);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(listenError(error, options.host, options.port)));
     server.listen(options.port, options.host, () => {
@@ -43,6 +36,15 @@ export async function listen(options: ListenOptions, onSocket: SocketHandler): P
       resolve();
     });
   });
+  // Made only once listening: a WebSocketServer re-emits its server's errors, and a failed listen would then
+  // surface as an unhandled 'error' event instead of the configuration error above.
+  const wss = new WebSocketServer({
+    server,
+    path: MESH_PATH,
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  wss.on('connection', onSocket);
   const port = (server.address() as AddressInfo).port;
   return {
     server,
