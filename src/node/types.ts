@@ -9,6 +9,7 @@ import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock, Entropy } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
 import type { Logger } from '../log.js';
+import type { DiscoveryOptions } from '../net/kad/interface.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { ConnectionLimits } from '../net/transport/connection.js';
 import type { BackoffOptions } from '../net/transport/dialer.js';
@@ -38,6 +39,11 @@ export interface NodeOptions {
   readonly backoff?: BackoffOptions;
   /** Dial the network file's bootstrap endpoints (default true). */
   readonly useBootstrap?: boolean;
+  /**
+   * Kademlia discovery: lookups, outbound slots (default 8) filled from the routing table, known peers stored.
+   * On by default; `{ enabled: false }` keeps only the configured and bootstrap connections.
+   */
+  readonly discovery?: Partial<DiscoveryOptions>;
   /** Milliseconds between engine ticks (deadlines, announces). */
   readonly tickMs?: number;
   /**

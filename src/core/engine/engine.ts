@@ -47,6 +47,8 @@ import {
 export type { ProposalInput } from './voting.js';
 
 const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+/** Entries in a NODES answer: Kademlia's k (the schema's cap). */
+const NODES_PER_ANSWER = 20;
 
 /**
  * Refusals that may turn into acceptance later (a rotation or stake change not yet seen here, a clock that
@@ -162,8 +164,13 @@ export class MeshEngine {
           type: 'NODES',
           version: PROTOCOL_VERSION,
           id: message.id,
-          nodes: state.announces.closest(message.target, 20, nowOf(state)),
+          nodes:
+            state.modules.directory?.closest(message.target, NODES_PER_ANSWER) ??
+            state.announces.closest(message.target, NODES_PER_ANSWER, nowOf(state)),
         });
+        return accept(undefined);
+      case 'NODES':
+        state.modules.events?.nodes?.(from, message);
         return accept(undefined);
       case 'HANDSHAKE':
       case 'HANDSHAKE_ACK':

@@ -63,6 +63,25 @@ export class Dialler {
     return [...this.targets.values()];
   }
 
+  /**
+   * Dials an endpoint once (discovery): no retry, no backoff, not listed among the targets. Whether it worked
+   * shows as a session established (or not) with the node expected there.
+   */
+  dialOnce(url: string, pinnedKey: string, nodeId: string): void {
+    if (!this.started || this.stopped) return;
+    const target: DialTarget = {
+      url: normaliseEndpoint(url),
+      pinnedKey,
+      nodeId,
+      attempt: 0,
+      timer: null,
+      connecting: false,
+      retired: false,
+      oneShot: true,
+    };
+    this.dial(target);
+  }
+
   private dial(target: DialTarget): void {
     if (this.stopped || target.retired || target.connecting) return;
     // Already connected to that node another way (it dialled us): check again later instead of duplicating.
@@ -100,6 +119,10 @@ export class Dialler {
    */
   private dialFailed(target: DialTarget, error: Error): void {
     target.lastError = error.message;
+    if (target.oneShot) {
+      this.deps.logger.debug({ url: target.url, err: error.message }, 'discovered peer unreachable');
+      return;
+    }
     const now = this.deps.clock.now();
     target.failingSince ??= now;
     const loud =
@@ -113,6 +136,7 @@ export class Dialler {
   }
 
   private redialAfterClose(target: DialTarget, session: PeerSession): void {
+    if (target.oneShot) return;
     const code = session.connection.closedWith;
     if (code === 'TM_ERR_SELF_CONNECTION') {
       target.retired = true;
@@ -126,7 +150,7 @@ export class Dialler {
   }
 
   private scheduleDial(target: DialTarget): void {
-    if (this.stopped || target.retired || target.timer !== null) return;
+    if (this.stopped || target.retired || target.oneShot || target.timer !== null) return;
     const delay = backoffDelay(target.attempt++, this.deps.options.backoff, this.deps.random);
     target.timer = setTimeout(() => {
       target.timer = null;

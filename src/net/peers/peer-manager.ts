@@ -91,6 +91,12 @@ export class PeerManager implements EngineOutput {
     return this.dialler.list();
   }
 
+  /** Dials a discovered node once, expecting the key `publicKey` (its id `nodeId`) at `url`; no retries. */
+  dialOnce(url: string, publicKey: string, nodeId: string): void {
+    if (this.stopped || this.sessions.has(nodeId)) return;
+    this.dialler.dialOnce(url, publicKey, nodeId);
+  }
+
   // ---- Session lifecycle -------------------------------------------------------------------------------
 
   /** Takes over an open socket (accepted or dialled): sends our HANDSHAKE and starts the handshake clock. */

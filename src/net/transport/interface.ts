@@ -37,6 +37,8 @@ export interface DialTarget {
   connecting: boolean;
   /** Set when the endpoint turned out to be this node itself: never dial it again. */
   retired: boolean;
+  /** Dialled once for discovery (a lookup, an outbound slot): never redialled, never kept in the target list. */
+  oneShot?: boolean;
   lastError?: ErrorCode | string;
   /** When a failure to reach it was last logged at warn level, and since when it has been failing. */
   warnedAt?: number;
