@@ -1,6 +1,7 @@
 // The iterative Kademlia lookup as a pure state machine: the shell asks next() whom to query (α at a time), reports
 // each answer or failure, and stops when the k closest nodes known have all been asked and none is in flight.
 import { closestFirst, distance, isNodeId } from './ids.js';
+import { subnetOf } from './subnet.js';
 
 /** What a lookup needs to know of a node to ask it (a NODES entry, or a routing-table contact). */
 export interface LookupPeer {
@@ -15,9 +16,16 @@ export interface LookupOptions {
   readonly alpha: number;
   /** Size of the result (and of the shortlist that decides when to stop). */
   readonly k: number;
+  /**
+   * Candidates from one IPv4 /24 or IPv6 /48 (by their first endpoint) a lookup takes from answers at most, so a
+   * subnet of Sybils ground near the target cannot crowd honest nodes out of the result.
+   */
+  readonly maxPerSubnet: number;
+  /** Loopback endpoints escape that limit (a devnet on one machine). */
+  readonly exemptLoopback: boolean;
 }
 
-export const DEFAULT_LOOKUP: LookupOptions = { alpha: 3, k: 20 };
+export const DEFAULT_LOOKUP: LookupOptions = { alpha: 3, k: 20, maxPerSubnet: 10, exemptLoopback: true };
 
 type State = 'new' | 'asking' | 'answered' | 'failed';
 
@@ -26,6 +34,8 @@ interface Candidate {
   readonly distance: string;
   /** Answers between the seeds and this node: 0 for a seed. */
   readonly depth: number;
+  /** Subnet key of its first endpoint, null when exempt or unknown. */
+  readonly subnet: string | null;
   state: State;
 }
 
@@ -36,6 +46,8 @@ export interface AnswerTally {
   /** Not closer than the k-th closest already known: kept in reserve (at most k) or dropped. */
   far: number;
   self: number;
+  /** Its subnet already has maxPerSubnet candidates in this lookup. */
+  subnet: number;
 }
 
 export class Lookup {
@@ -50,15 +62,33 @@ export class Lookup {
     options: Partial<LookupOptions> = {},
   ) {
     this.options = { ...DEFAULT_LOOKUP, ...options };
-    for (const seed of seeds) {
-      if (seed.nodeId !== selfId && isNodeId(seed.nodeId) && !this.candidates.has(seed.nodeId))
-        this.candidates.set(seed.nodeId, {
-          peer: seed,
-          distance: distance(seed.nodeId, target),
-          depth: 0,
-          state: 'new',
-        });
+    // Seeds too are held to the subnet limit, closest first: a table may hold a few per bucket of one subnet.
+    for (const seed of closestFirst(target, seeds, (peer) => peer.nodeId)) {
+      if (seed.nodeId === selfId || !isNodeId(seed.nodeId) || this.candidates.has(seed.nodeId)) continue;
+      const subnet = this.subnetKey(seed);
+      if (this.subnetFull(subnet)) continue;
+      this.candidates.set(seed.nodeId, {
+        peer: seed,
+        distance: distance(seed.nodeId, target),
+        depth: 0,
+        subnet,
+        state: 'new',
+      });
     }
+  }
+
+  private subnetKey(peer: LookupPeer): string | null {
+    const subnet = peer.endpoints.length > 0 ? subnetOf(peer.endpoints[0]!) : null;
+    if (subnet === null || (subnet.loopback && this.options.exemptLoopback)) return null;
+    return subnet.key;
+  }
+
+  private subnetFull(key: string | null): boolean {
+    if (key === null) return false;
+    let count = 0;
+    for (const candidate of this.candidates.values())
+      if (candidate.subnet === key && candidate.state !== 'failed') count++;
+    return count >= this.options.maxPerSubnet;
   }
 
   /** Candidates not failed, closest first. */
@@ -88,7 +118,7 @@ export class Lookup {
 
   /** `from` answered with these entries (already checked for form and key hash by the shell). */
   answered(from: string, entries: readonly LookupPeer[]): AnswerTally {
-    const tally: AnswerTally = { added: 0, duplicate: 0, far: 0, self: 0 };
+    const tally: AnswerTally = { added: 0, duplicate: 0, far: 0, self: 0, subnet: 0 };
     const asker = this.candidates.get(from);
     if (asker === undefined || asker.state !== 'asking') return tally;
     asker.state = 'answered';
@@ -102,12 +132,23 @@ export class Lookup {
         tally.duplicate++;
         continue;
       }
+      const subnet = this.subnetKey(entry);
+      if (this.subnetFull(subnet)) {
+        tally.subnet++;
+        continue;
+      }
       const d = distance(entry.nodeId, this.target);
       const list = this.shortlist();
       const kth = list.length >= this.options.k ? list[this.options.k - 1]!.distance : null;
       if (kth !== null && d >= kth) tally.far++;
       else tally.added++;
-      this.candidates.set(entry.nodeId, { peer: entry, distance: d, depth: asker.depth + 1, state: 'new' });
+      this.candidates.set(entry.nodeId, {
+        peer: entry,
+        distance: d,
+        depth: asker.depth + 1,
+        subnet,
+        state: 'new',
+      });
     }
     this.dropBeyondReserve();
     return tally;

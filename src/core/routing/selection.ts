@@ -1,5 +1,5 @@
-// Which discovered peers to dial and which to let go, so that the outbound set stays diverse: spread across
-// buckets, at most a few per subnet, and at most half of it from nodes only one peer told us about.
+// Which discovered peers to dial (and, of those connected for lookups, which to keep) so the outbound set stays
+// diverse: spread across buckets, a few per subnet at most, at most half from nodes only one peer told us about.
 import { bucketIndex } from './ids.js';
 import { limitedSubnet } from './routing-table.js';
 import { subnetOf } from './subnet.js';
@@ -91,38 +91,6 @@ export function chooseDials(
     add(selfId, counts, best.peer, options);
   }
   return chosen;
-}
-
-/**
- * Which of the `removable` outbound peers to close so that no more than `target` remain with `fixed` (configured
- * peers, never closed): from the most crowded bucket first, unvouched before vouched.
- */
-export function chooseExcess(
-  selfId: string,
-  fixed: readonly OutboundPeer[],
-  removable: readonly OutboundPeer[],
-  options: SelectionOptions,
-): OutboundPeer[] {
-  const kept = [...removable];
-  const excess: OutboundPeer[] = [];
-  while (fixed.length + kept.length > options.target && kept.length > 0) {
-    const counts = count(selfId, [...fixed, ...kept], options);
-    let worst = 0;
-    let worstRank: [number, number, string] | null = null;
-    for (const [at, peer] of kept.entries()) {
-      const rank: [number, number, string] = [
-        -(counts.byBucket.get(bucketIndex(selfId, peer.nodeId)) ?? 0),
-        peer.vouched ? 1 : 0,
-        peer.nodeId,
-      ];
-      if (worstRank === null || lessThan(rank, worstRank)) {
-        worst = at;
-        worstRank = rank;
-      }
-    }
-    excess.push(...kept.splice(worst, 1));
-  }
-  return excess;
 }
 
 function lessThan(a: readonly (number | string)[], b: readonly (number | string)[]): boolean {

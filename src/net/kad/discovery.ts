@@ -6,7 +6,7 @@ import { idInBucket } from '../../core/routing/ids.js';
 import { Lookup, type LookupPeer } from '../../core/routing/lookup.js';
 import { checkNodes } from '../../core/routing/nodes-check.js';
 import { type Contact, RoutingTable } from '../../core/routing/routing-table.js';
-import { chooseDials, chooseExcess, type OutboundPeer } from '../../core/routing/selection.js';
+import { chooseDials, type OutboundPeer } from '../../core/routing/selection.js';
 import { hostOf } from '../../core/routing/subnet.js';
 import type { PeerSession } from '../peers/interface.js';
 import { SYSTEM_TIMERS, type TimerScheduler } from '../reqresp/interface.js';
@@ -227,7 +227,12 @@ export class Discovery {
           capabilities: peer.capabilities,
         });
     }
-    const lookup = new Lookup(this.selfId, target, seeds, { alpha: this.options.alpha, k: this.options.k });
+    const lookup = new Lookup(this.selfId, target, seeds, {
+      alpha: this.options.alpha,
+      k: this.options.k,
+      maxPerSubnet: this.options.lookupMaxPerSubnet,
+      exemptLoopback: this.options.exemptLoopback,
+    });
     await new Promise<void>((resolve) => {
       const pump = () => {
         if (this.stopped || lookup.done) {
@@ -365,16 +370,18 @@ export class Discovery {
     }
   }
 
-  /** Outbound connections past the target, made for lookups or slots, are closed (never configured ones). */
+  /**
+   * Discovered outbound connections (made for lookups or slots, never configured ones) that the selection would
+   * not keep — past the target, or past a subnet or single-source limit — are closed once idle.
+   */
   private trimSlots(): void {
     const { fixed, removable } = this.outbound();
-    const idle = removable.filter((peer) => this.requests.outstanding(peer.nodeId) === 0);
-    const excess = chooseExcess(
-      this.selfId,
-      [...fixed, ...removable.filter((p) => !idle.includes(p))],
-      idle,
-      this.selection(),
+    const busy = removable.filter((peer) => this.requests.outstanding(peer.nodeId) > 0);
+    const idle = removable.filter((peer) => !busy.includes(peer));
+    const keep = new Set(
+      chooseDials(this.selfId, [...fixed, ...busy], idle, this.selection()).map((peer) => peer.nodeId),
     );
-    for (const peer of excess) this.modules.peers.disconnect(peer.nodeId, 'TM_ERR_PEER_NOT_NEEDED');
+    for (const peer of idle)
+      if (!keep.has(peer.nodeId)) this.modules.peers.disconnect(peer.nodeId, 'TM_ERR_PEER_NOT_NEEDED');
   }
 }

@@ -21,6 +21,8 @@ export interface DiscoveryOptions extends RoutingOptions {
   readonly maxOutboundPerSubnet: number;
   /** Lookup queries in flight at once. */
   readonly alpha: number;
+  /** Candidates of one subnet one lookup takes from answers at most. */
+  readonly lookupMaxPerSubnet: number;
   /** How often slots are refilled, excess let go and due buckets refreshed. */
   readonly tickMs: number;
   /** How long a FIND_NODE may wait for its NODES. */
@@ -40,6 +42,7 @@ export const DEFAULT_DISCOVERY: DiscoveryOptions = {
   targetOutbound: 8,
   maxOutboundPerSubnet: 2,
   alpha: 3,
+  lookupMaxPerSubnet: 10,
   tickMs: 1_000,
   requestTimeoutMs: 3_000,
   connectTimeoutMs: 8_000,

@@ -98,13 +98,14 @@ describe('Lookup', () => {
       peer('f'.repeat(64)),
       peer(near[3]!),
     ]);
-    assert.deepEqual(tally, { added: 2, duplicate: 1, far: 2, self: 1 });
+    assert.deepEqual(tally, { added: 2, duplicate: 1, far: 2, self: 1, subnet: 0 });
     // An answer from a node that was not asked changes nothing.
     assert.deepEqual(lookup.answered(near[3]!, [peer(`${'0'.repeat(63)}1`)]), {
       added: 0,
       duplicate: 0,
       far: 0,
       self: 0,
+      subnet: 0,
     });
     const asked: string[] = [];
     for (let step = 0; step < 2; step++) {
@@ -118,6 +119,29 @@ describe('Lookup', () => {
       lookup.next().map((p) => p.nodeId),
       [near[3]],
     );
+  });
+
+  it('takes at most maxPerSubnet candidates of one subnet from answers, so Sybils cannot crowd the result', () => {
+    const self = idOf(0);
+    const target = '0'.repeat(64);
+    const at = (nodeId: string, host: string): LookupPeer => ({
+      ...peer(nodeId),
+      endpoints: [`ws://${host}:1/mesh`],
+    });
+    const honest = at('f'.repeat(64), '10.1.1.1');
+    const lookup = new Lookup(self, target, [honest], {
+      alpha: 1,
+      k: 20,
+      maxPerSubnet: 3,
+      exemptLoopback: false,
+    });
+    lookup.next();
+    const sybils = Array.from({ length: 20 }, (_, n) =>
+      at(`00${n.toString(16).padStart(2, '0')}`.padEnd(64, '1'), '10.6.6.6'),
+    );
+    const tally = lookup.answered(honest.nodeId, [...sybils, at('8'.repeat(64), '10.2.2.2')]);
+    assert.equal(tally.subnet, 17);
+    assert.equal(tally.added, 4);
   });
 
   it('ends at once with no seeds, and when every seed fails', () => {

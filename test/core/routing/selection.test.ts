@@ -1,11 +1,10 @@
 // Choosing outbound peers: spread across buckets, bounded per subnet, at most half from a single peer's word,
-// and trimming the most crowded bucket first.
+// counting what is connected already.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bucketIndex } from '../../../src/core/routing/ids.js';
 import {
   chooseDials,
-  chooseExcess,
   type OutboundPeer,
   type SelectionOptions,
 } from '../../../src/core/routing/selection.js';
@@ -57,18 +56,6 @@ describe('chooseDials', () => {
     assert.deepEqual(
       chosen.map((peer) => peer.nodeId),
       [candidate(1, 5).nodeId, candidate(0, 3, true, '10.5.5').nodeId],
-    );
-  });
-});
-
-describe('chooseExcess', () => {
-  it('closes from the most crowded bucket, unvouched first, and never a fixed peer', () => {
-    const fixed = [candidate(0, 1)];
-    const removable = [candidate(0, 2), candidate(0, 3, false), candidate(1, 4), candidate(2, 5)];
-    const excess = chooseExcess(SELF, fixed, removable, { ...OPTIONS, target: 3 });
-    assert.deepEqual(
-      excess.map((peer) => peer.nodeId),
-      [candidate(0, 3, false).nodeId, candidate(0, 2).nodeId],
     );
   });
 });

@@ -4,18 +4,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
 import { closestFirst } from '../../../src/core/routing/ids.js';
-import type { DiscoveryOptions } from '../../../src/net/kad/interface.js';
 import { internals } from '../../../src/node/internals.js';
 import type { TrustMeshNode } from '../../../src/node/node.js';
+import { FAST } from '../../support/discovery.js';
 import { testKeyPair, testNetwork } from '../../support/fixtures.js';
 import { TestMesh, waitFor } from '../../support/mesh.js';
-
-/** Fast timers so a small mesh settles in a second or two. */
-export const FAST: Partial<DiscoveryOptions> = {
-  tickMs: 50,
-  requestTimeoutMs: 1_000,
-  connectTimeoutMs: 2_000,
-};
 
 const host = (index: number) => `127.0.0.${index + 2}`;
 
