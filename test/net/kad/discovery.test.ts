@@ -65,10 +65,44 @@ describe('discovery', () => {
     );
   });
 
+  it('replaces a discovered outbound peer that drops', async () => {
+    mesh = new TestMesh(testNetwork([1, 1, 1, 1, 1]));
+    const hub = await mesh.start(testKeyPair(0), { host: host(0), discovery: { enabled: false } });
+    const others: TrustMeshNode[] = [];
+    for (let i = 1; i < 4; i++)
+      others.push(
+        await mesh.start(testKeyPair(i), {
+          host: host(i),
+          peers: [hub.endpoint],
+          discovery: { enabled: false },
+        }),
+      );
+    const node = await mesh.start(testKeyPair(4), {
+      host: host(4),
+      peers: [hub.endpoint],
+      discovery: { ...FAST, targetOutbound: 2 },
+    });
+    const discovered = () =>
+      node
+        .peerSummaries()
+        .filter((peer) => peer.direction === 'outbound' && peer.nodeId !== hub.nodeId)
+        .map((peer) => peer.nodeId);
+    await waitFor(() => discovered().length === 1, 10_000, 'one discovered slot');
+    const [first] = discovered();
+    const leaving = others.find((other) => other.nodeId === first)!;
+    await leaving.stop();
+    await waitFor(() => discovered().length === 1 && discovered()[0] !== first, 10_000, 'slot refilled');
+  });
+
   it('reconnects a restarted node from its stored peers, with no peers configured and no bootstrap', async () => {
     mesh = new TestMesh(testNetwork([1, 1, 1, 1]));
-    const a = await mesh.start(testKeyPair(0), { host: host(0), discovery: FAST });
-    const b = await mesh.start(testKeyPair(1), { host: host(1), peers: [a.endpoint], discovery: FAST });
+    // a and b never dial anyone themselves: only c's stored peers can bring it back.
+    const a = await mesh.start(testKeyPair(0), { host: host(0), discovery: { enabled: false } });
+    const b = await mesh.start(testKeyPair(1), {
+      host: host(1),
+      peers: [a.endpoint],
+      discovery: { enabled: false },
+    });
     const dataDir = mesh.tempDir();
     let c = await mesh.start(testKeyPair(2), {
       host: host(2),
@@ -77,6 +111,10 @@ describe('discovery', () => {
       discovery: FAST,
     });
     await waitFor(() => c.isConnectedTo(a.nodeId) && c.isConnectedTo(b.nodeId), 10_000, 'c meets a and b');
+    const stored = internals(c)
+      .store.loadPeers(10)
+      .map((peer) => peer.nodeId);
+    assert.deepEqual(stored.sort(), [a.nodeId, b.nodeId].sort());
     await c.stop();
     await waitFor(() => !a.isConnectedTo(c.nodeId) && !b.isConnectedTo(c.nodeId), 5_000, 'c gone');
     c = await mesh.start(testKeyPair(2), { host: host(2), dataDir, useBootstrap: false, discovery: FAST });
