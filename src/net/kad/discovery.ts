@@ -12,14 +12,13 @@ import type { PeerSession } from '../peers/interface.js';
 import { SYSTEM_TIMERS, type TimerScheduler } from '../reqresp/interface.js';
 import { RequestTracker } from '../reqresp/request-tracker.js';
 import { CandidateBook } from './candidates.js';
+import { PendingDials } from './dials.js';
 import type { DiscoveryModules, DiscoveryOptions, RoutingSnapshot } from './interface.js';
 
 /** Requests for NODES outstanding to one peer at once. */
 const MAX_FIND_NODE_PER_PEER = 4;
 /** Dials for outbound slots under way at once. */
 const MAX_SLOT_DIALS = 4;
-
-type Waiter = (reached: boolean) => void;
 
 const infoOf = (contact: Contact | LookupPeer): PeerInfo => ({
   nodeId: contact.nodeId,
@@ -36,8 +35,7 @@ export class Discovery {
   private readonly candidates: CandidateBook;
   private readonly requests: RequestTracker<Nodes>;
   private readonly scheduler: TimerScheduler;
-  /** Dials under way, by the node id expected: who waits on each (lookups, pings) and its deadline. */
-  private readonly dialling = new Map<string, { deadline: unknown; waiters: Waiter[] }>();
+  private readonly dials: PendingDials;
   private ticker: unknown = null;
   private lookupRunning = false;
   private selfLookedUp = false;
@@ -52,6 +50,10 @@ export class Discovery {
     this.table = new RoutingTable(selfId, options);
     this.candidates = new CandidateBook(selfId);
     this.scheduler = modules.scheduler ?? SYSTEM_TIMERS;
+    this.dials = new PendingDials(modules.peers, this.scheduler, options.connectTimeoutMs, (nodeId) => {
+      this.stats.dialsFailed++;
+      this.candidates.failed(nodeId, modules.clock.now());
+    });
     this.requests = new RequestTracker<Nodes>(
       { timeoutMs: options.requestTimeoutMs, maxOutstandingPerPeer: MAX_FIND_NODE_PER_PEER },
       {
@@ -85,13 +87,14 @@ export class Discovery {
     this.stopped = true;
     if (this.ticker !== null) this.scheduler.clearTimeout(this.ticker);
     this.requests.stop();
-    for (const nodeId of [...this.dialling.keys()]) this.settleDial(nodeId, false);
+    this.dials.stop();
   }
 
   // ---- Events from the peer manager and the engine -----------------------------------------------------------
 
   /** A handshake completed. Dialled by us: the node is reached and offered to the table; inbound: a candidate. */
   established(session: PeerSession): void {
+    if (this.stopped) return;
     const peer = session.peer;
     const nodeId = session.nodeId;
     if (peer === null || nodeId === null) return;
@@ -108,7 +111,7 @@ export class Discovery {
     } else {
       this.candidates.heard(info, nodeId);
     }
-    this.settleDial(nodeId, true);
+    this.dials.settle(nodeId, true);
   }
 
   /** A session ended: its requests fail now; the table keeps the node (a disconnect is not death). */
@@ -138,7 +141,10 @@ export class Discovery {
     const now = this.modules.clock.now();
     const result = this.table.offer(contact, now);
     if (result.kind === 'added' || result.kind === 'updated') this.save(contact, now);
-    else if (result.kind === 'ping') void this.ping(result.oldest);
+    else if (result.kind === 'ping')
+      this.ping(result.oldest).catch((error: Error) =>
+        this.modules.logger.warn({ err: error.message }, 'routing table ping failed'),
+      );
     else
       this.modules.logger.debug(
         { peer: contact.nodeId.slice(0, 12), reason: result.reason },
@@ -149,6 +155,7 @@ export class Discovery {
   /** Ping-before-evict: a connected oldest entry is alive; otherwise it must take a dial within the deadline. */
   private async ping(oldest: Contact): Promise<void> {
     const alive = this.modules.peers.isConnected(oldest.nodeId) || (await this.reach(oldest));
+    if (this.stopped) return;
     const now = this.modules.clock.now();
     const entered = this.table.pingResult(oldest.nodeId, alive, now);
     if (entered !== null) {
@@ -157,8 +164,14 @@ export class Discovery {
     }
   }
 
+  /** Remembers a reached node across restarts; a storage failure costs only that memory, so it is logged. */
   private save(contact: Contact, now: number): void {
-    this.modules.store.savePeer({ ...infoOf(contact), lastSeenMs: now });
+    if (this.stopped) return;
+    try {
+      this.modules.store.savePeer({ ...infoOf(contact), lastSeenMs: now });
+    } catch (error) {
+      this.modules.logger.warn({ err: (error as Error).message }, 'could not store a peer');
+    }
   }
 
   snapshot(): RoutingSnapshot {
@@ -179,36 +192,7 @@ export class Discovery {
     if (peers.isConnected(info.nodeId)) return Promise.resolve(true);
     const url = dialableEndpoint(info);
     if (url === undefined || this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const held = this.dial(info.nodeId, url, info.publicKey);
-      held.waiters.push(resolve);
-    });
-  }
-
-  private dial(nodeId: string, url: string, publicKey: string) {
-    let held = this.dialling.get(nodeId);
-    if (held === undefined) {
-      const deadline = this.scheduler.setTimeout(
-        () => this.settleDial(nodeId, false),
-        this.options.connectTimeoutMs,
-      );
-      held = { deadline, waiters: [] };
-      this.dialling.set(nodeId, held);
-      this.modules.peers.dialOnce(url, publicKey, nodeId);
-    }
-    return held;
-  }
-
-  private settleDial(nodeId: string, reached: boolean): void {
-    const held = this.dialling.get(nodeId);
-    if (held === undefined) return;
-    this.dialling.delete(nodeId);
-    this.scheduler.clearTimeout(held.deadline);
-    if (!reached) {
-      this.stats.dialsFailed++;
-      this.candidates.failed(nodeId, this.modules.clock.now());
-    }
-    for (const waiter of held.waiters) waiter(reached);
+    return new Promise((resolve) => this.dials.dial(info.nodeId, url, info.publicKey, resolve));
   }
 
   // ---- Lookups -----------------------------------------------------------------------------------------------
@@ -240,11 +224,13 @@ export class Discovery {
           return;
         }
         for (const peer of lookup.next()) {
-          void this.ask(peer, target).then((entries) => {
-            if (entries === null) lookup.failed(peer.nodeId);
-            else lookup.answered(peer.nodeId, entries);
-            pump();
-          });
+          void this.ask(peer, target)
+            .catch(() => null)
+            .then((entries) => {
+              if (entries === null) lookup.failed(peer.nodeId);
+              else lookup.answered(peer.nodeId, entries);
+              pump();
+            });
         }
       };
       pump();
@@ -345,12 +331,12 @@ export class Discovery {
     const { fixed, removable } = this.outbound();
     const current = [...fixed, ...removable];
     // Dials under way take their slots already.
-    const free = this.options.targetOutbound - current.length - this.dialling.size;
+    const free = this.options.targetOutbound - current.length - this.dials.size;
     if (free <= 0) return;
     const pool: OutboundPeer[] = [];
     const seen = new Set<string>();
     for (const contact of this.table.entries()) {
-      if (peers.isConnected(contact.nodeId) || this.dialling.has(contact.nodeId)) continue;
+      if (peers.isConnected(contact.nodeId) || this.dials.has(contact.nodeId)) continue;
       const candidate = this.candidates.get(contact.nodeId);
       if (candidate !== undefined && candidate.retryAt > clock.now()) continue;
       seen.add(contact.nodeId);
@@ -359,14 +345,14 @@ export class Discovery {
     for (const candidate of this.candidates.dialable(clock.now())) {
       const { nodeId } = candidate.info;
       const url = dialableEndpoint(candidate.info);
-      if (seen.has(nodeId) || url === undefined || peers.isConnected(nodeId) || this.dialling.has(nodeId))
+      if (seen.has(nodeId) || url === undefined || peers.isConnected(nodeId) || this.dials.has(nodeId))
         continue;
       pool.push({ nodeId, address: url, vouched: this.candidates.vouched(candidate) });
     }
     const chosen = chooseDials(this.selfId, current, pool, this.selection());
     for (const peer of chosen.slice(0, Math.min(free, MAX_SLOT_DIALS))) {
       const info = this.table.get(peer.nodeId) ?? this.candidates.get(peer.nodeId)?.info;
-      if (info !== undefined) this.dial(peer.nodeId, peer.address, info.publicKey);
+      if (info !== undefined) this.dials.dial(peer.nodeId, peer.address, info.publicKey);
     }
   }
 

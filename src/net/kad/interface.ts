@@ -1,8 +1,9 @@
 // What net/kad owns: Kademlia discovery over the mesh connections — FIND_NODE out and NODES back through the
 // request tracker, lookups that fill the routing table, outbound slots kept full and diverse, known peers stored.
 //
-// Layout: `discovery.ts` drives the pure core/routing objects from sockets and timers; `candidates.ts` holds the
-// nodes heard of but not reached (from NODES, announces, inbound handshakes, the store) with who vouched for them.
+// Layout: `discovery.ts` drives the pure core/routing objects from sockets and timers; `dials.ts` its dials under
+// way, one per node, each with a deadline; `candidates.ts` the nodes heard of but not reached (from NODES,
+// announces, inbound handshakes, the store) with who vouched for them.
 import type { Crypto } from '../../core/crypto.js';
 import type { Message } from '../../core/messages/schemas.js';
 import type { RoutingOptions } from '../../core/routing/routing-table.js';
@@ -51,7 +52,7 @@ export const DEFAULT_DISCOVERY: DiscoveryOptions = {
 
 /** What discovery needs of the peer manager. */
 export interface DiscoveryPeers {
-  dialOnce(url: string, publicKey: string, nodeId: string): void;
+  dialOnce(url: string, publicKey: string, nodeId: string, failed?: () => void): void;
   send(peerId: string, message: Message): boolean;
   isConnected(peerId: string): boolean;
   session(peerId: string): PeerSession | undefined;

@@ -67,8 +67,11 @@ export class Dialler {
    * Dials an endpoint once (discovery): no retry, no backoff, not listed among the targets. Whether it worked
    * shows as a session established (or not) with the node expected there.
    */
-  dialOnce(url: string, pinnedKey: string, nodeId: string): void {
-    if (!this.started || this.stopped) return;
+  dialOnce(url: string, pinnedKey: string, nodeId: string, failed?: () => void): void {
+    if (!this.started || this.stopped) {
+      failed?.();
+      return;
+    }
     const target: DialTarget = {
       url: normaliseEndpoint(url),
       pinnedKey,
@@ -78,6 +81,7 @@ export class Dialler {
       connecting: false,
       retired: false,
       oneShot: true,
+      ...(failed === undefined ? {} : { oneShotFailed: failed }),
     };
     this.dial(target);
   }
@@ -109,6 +113,7 @@ export class Dialler {
       this.opening.delete(socket);
       if (!target.connecting) return;
       target.connecting = false;
+      target.oneShotFailed?.();
       this.scheduleDial(target);
     });
   }
@@ -136,7 +141,10 @@ export class Dialler {
   }
 
   private redialAfterClose(target: DialTarget, session: PeerSession): void {
-    if (target.oneShot) return;
+    if (target.oneShot) {
+      if (session.establishedAt === null) target.oneShotFailed?.();
+      return;
+    }
     const code = session.connection.closedWith;
     if (code === 'TM_ERR_SELF_CONNECTION') {
       target.retired = true;
