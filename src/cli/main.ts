@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   devnet: () => import('./devnet-command.js').then((m) => m.registerDevnetCommand),
   token: () => import('./token-command.js').then((m) => m.registerTokenCommand),
   submit: () => import('./client-commands.js').then((m) => m.registerClientCommands),
+  peers: () => import('./peers-command.js').then((m) => m.registerPeersCommand),
 };
 for (const name of ['revoke', 'get', 'status']) COMMANDS[name] = COMMANDS.submit!;
 
