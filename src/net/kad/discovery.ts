@@ -92,7 +92,11 @@ export class Discovery {
 
   // ---- Events from the peer manager and the engine -----------------------------------------------------------
 
-  /** A handshake completed. Dialled by us: the node is reached and offered to the table; inbound: a candidate. */
+  /**
+   * A handshake completed: the node proved its key, so it is reached and offered to the table. Dialled by us, its
+   * subnet is the dialled endpoint's; dialled by it, the socket's address (what it claims to serve at is then
+   * unproven: a dial candidate, reported in NODES as it claims it). A node serving no endpoint is of no use there.
+   */
   established(session: PeerSession): void {
     if (this.stopped) return;
     const peer = session.peer;
@@ -104,12 +108,12 @@ export class Discovery {
       endpoints: [...peer.endpoints],
       capabilities: [...peer.capabilities],
     };
-    if (session.connection.outbound && session.dialTarget !== null) {
-      this.candidates.heard(info, 'reached');
-      this.candidates.reached(nodeId);
-      this.offer({ ...info, address: session.dialTarget.url, lastSeen: 0 });
-    } else {
-      this.candidates.heard(info, nodeId);
+    const dialled = session.connection.outbound && session.dialTarget !== null;
+    this.candidates.heard(info, dialled ? 'reached' : nodeId);
+    if (dialled) this.candidates.reached(nodeId);
+    if (dialableEndpoint(info) !== undefined) {
+      const address = dialled ? session.dialTarget!.url : session.connection.remoteAddress;
+      this.offer({ ...info, address, lastSeen: 0 });
     }
     this.dials.settle(nodeId, true);
   }
@@ -339,8 +343,10 @@ export class Discovery {
       if (peers.isConnected(contact.nodeId) || this.dials.has(contact.nodeId)) continue;
       const candidate = this.candidates.get(contact.nodeId);
       if (candidate !== undefined && candidate.retryAt > clock.now()) continue;
+      const url = dialableEndpoint(contact);
+      if (url === undefined) continue;
       seen.add(contact.nodeId);
-      pool.push({ nodeId: contact.nodeId, address: contact.address, vouched: true });
+      pool.push({ nodeId: contact.nodeId, address: url, vouched: true });
     }
     for (const candidate of this.candidates.dialable(clock.now())) {
       const { nodeId } = candidate.info;

@@ -72,8 +72,16 @@ export class Dialler {
       failed?.();
       return;
     }
+    let normalised: string;
+    try {
+      normalised = normaliseEndpoint(url);
+    } catch {
+      // A discovered endpoint is untrusted input: one that is not a URL is simply not dialled.
+      failed?.();
+      return;
+    }
     const target: DialTarget = {
-      url: normaliseEndpoint(url),
+      url: normalised,
       pinnedKey,
       nodeId,
       attempt: 0,
@@ -93,14 +101,23 @@ export class Dialler {
       this.scheduleDial(target);
       return;
     }
-    target.connecting = true;
     const { params } = this.deps.options.network;
-    const socket = new WebSocket(target.url, {
-      maxPayload: params.maxFrameBytes,
-      handshakeTimeout: params.handshakeTimeoutMs,
-      perMessageDeflate: false,
-      ...this.deps.options.tlsClient,
-    });
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(target.url, {
+        maxPayload: params.maxFrameBytes,
+        handshakeTimeout: params.handshakeTimeoutMs,
+        perMessageDeflate: false,
+        ...this.deps.options.tlsClient,
+      });
+    } catch (error) {
+      // ws refuses some URLs that parse (an unsupported host form): a failed dial, not a crash in a timer.
+      this.dialFailed(target, error as Error);
+      target.oneShotFailed?.();
+      this.scheduleDial(target);
+      return;
+    }
+    target.connecting = true;
     this.opening.add(socket);
     socket.on('error', (error) => this.dialFailed(target, error));
     socket.once('open', () => {

@@ -119,6 +119,28 @@ describe('discovery bad input', () => {
     );
   });
 
+  it('survives NODES entries whose endpoints pass the schema but are not URLs: dialling them just fails', async () => {
+    const { node, attacker } = await loneNodeWithAttacker();
+    const entries = [5, 6].map((i, n) => {
+      const { nodeId, publicKey, capabilities } = announceOf(i, mesh.network.networkId);
+      return {
+        nodeId,
+        publicKey,
+        capabilities,
+        endpoints: [n === 0 ? 'ws://%zz/mesh' : 'ws://[::g]:1/mesh'],
+      };
+    });
+    attacker.socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as Message;
+      if (message.type === 'FIND_NODE')
+        attacker.sendJson({ type: 'NODES', version: '1.0', id: message.id, nodes: entries });
+    });
+    const { discovery } = internals(node);
+    await waitFor(() => discovery.stats.dialsFailed >= 2, 5_000, 'both dials failed');
+    assert.ok(node.running);
+    assert.ok(node.isConnectedTo(attacker.signer.nodeId));
+  });
+
   it('closes the connection of a peer whose NODES answer is oversized', async () => {
     const { attacker } = await loneNodeWithAttacker();
     const info = announceOf(5, mesh.network.networkId);
