@@ -15,6 +15,8 @@ export class SybilServer {
   private readonly server: WebSocketServer;
   private readonly ground = new Map<string, PeerInfo[]>();
   private port = 0;
+  /** Whether FIND_NODE is answered with ground identities (otherwise with none). */
+  answerWithSybils = true;
 
   private constructor(
     readonly host: string,
@@ -91,7 +93,12 @@ export class SybilServer {
       if (message.type === 'HANDSHAKE') send(createAck(signer, this.networkId, message));
       else if (message.type === 'HANDSHAKE_ACK') this.reached.add(index);
       else if (message.type === 'FIND_NODE')
-        send({ type: 'NODES', version: '1.0', id: message.id, nodes: this.nearTo(message.target) });
+        send({
+          type: 'NODES',
+          version: '1.0',
+          id: message.id,
+          nodes: this.answerWithSybils ? this.nearTo(message.target) : [],
+        });
     });
   }
 
