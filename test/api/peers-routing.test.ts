@@ -1,4 +1,5 @@
 // GET /v1/peers shows, besides the connected peers, the routing table discovery built: its fill per bucket.
+// Real nodes on 127.0.0.x with discovery on, and a bridge API in front of one of them.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { FAST } from '../support/discovery.js';

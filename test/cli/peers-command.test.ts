@@ -1,4 +1,5 @@
 // `trust-mesh peers` against a running bridge: connected peers and the routing table as JSON; a bad token exits 1.
+// Runs the command in-process (buildProgram) against a real bridge API, capturing what it prints.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { buildProgram, type CliContext } from '../../src/cli/main.js';

@@ -3,12 +3,9 @@
 import type { PeerInfo } from '../../core/messages/schemas.js';
 import { hostOf } from '../../core/routing/subnet.js';
 
-/** Sources that are not one peer's word: the node's own database, a configured or reached node. */
-export type TrustedSource = 'store' | 'reached';
-
 export interface Candidate {
   info: PeerInfo;
-  /** Peers (node ids) that told us about it, plus trusted sources. */
+  /** Peers (node ids) that told us about it, plus 'store' and 'reached' (not one peer's word). */
   readonly sources: Set<string>;
   failures: number;
   /** Not dialled again before this time. */

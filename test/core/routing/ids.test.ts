@@ -1,4 +1,5 @@
 // Kademlia id arithmetic: XOR distance order, bucket index by shared prefix, ids built inside a bucket's range.
+// Pure functions, so plain inputs and exact answers; also the IPv4 /24 and IPv6 /48 subnet keys and loopback.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

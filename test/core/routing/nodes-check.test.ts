@@ -1,4 +1,5 @@
 // NODES entries before they reach a lookup: capped at k, nodeId the key's hash, a dialable endpoint, no repeats.
+// Real keys (sodium) so the hash check is the real one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PeerInfo } from '../../../src/core/messages/schemas.js';

@@ -1,4 +1,5 @@
 // The k-bucket table: adding and refreshing, ping-before-evict, the per-subnet limit, refresh deadlines.
+// Synthetic ids by bucket and 10.x addresses (loopback only where the exemption itself is tested).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bucketIndex } from '../../../src/core/routing/ids.js';
