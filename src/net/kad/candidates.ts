@@ -16,6 +16,8 @@ export interface Candidate {
 const CAPACITY = 4_096;
 const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 10 * 60_000;
+/** Failed dials in a row after which a candidate is forgotten (stale: gone, or never real). */
+export const MAX_FAILURES = 6;
 /** Distinct peers needed before a candidate counts as vouched for. */
 const VOUCHES_NEEDED = 2;
 
@@ -53,11 +55,15 @@ export class CandidateBook {
     );
   }
 
-  /** A dial to it failed: wait longer each time before the next. */
+  /** A dial to it failed: wait longer each time before the next, and forget it after MAX_FAILURES in a row. */
   failed(nodeId: string, now: number): void {
     const candidate = this.byNode.get(nodeId);
     if (candidate === undefined) return;
     candidate.failures++;
+    if (candidate.failures >= MAX_FAILURES) {
+      this.byNode.delete(nodeId);
+      return;
+    }
     candidate.retryAt = now + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (candidate.failures - 1));
   }
 
