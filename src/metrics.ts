@@ -10,6 +10,9 @@ export interface NodeMetricsSources {
   engineStats(): Record<string, number>;
   verifierStats(): { verified: number; cached: number; failed: number };
   duplicateFrames(): number;
+  /** Discovery: nodes in the routing table, and its counters (lookups, hops summed, entries dropped, dials failed). */
+  routingTableSize?(): number;
+  discoveryStats?(): Record<string, number>;
 }
 
 export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
@@ -62,9 +65,24 @@ export function createNodeMetrics(sources: NodeMetricsSources) {
       this.inc(sources.duplicateFrames());
     },
   });
+  if (sources.routingTableSize !== undefined)
+    gauge('trustmesh_routing_table_entries', 'Nodes in the Kademlia routing table', sources.routingTableSize);
+  if (sources.discoveryStats !== undefined)
+    counter(
+      'trustmesh_discovery_total',
+      'Discovery counters since start: lookups, lookupHops (summed), nodesDropped, dialsFailed',
+      'kind',
+      sources.discoveryStats,
+    );
   return {
     registry,
     engine,
+    lookupHops: new Histogram({
+      name: 'trustmesh_discovery_lookup_hops',
+      help: 'Hops (answers in a chain) each finished lookup took',
+      buckets: [0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20],
+      registers: [registry],
+    }),
     signatures,
     dropped: new Counter({
       name: 'trustmesh_messages_dropped_total',

@@ -223,6 +223,15 @@ export const PeerList = Type.Object({
       ),
     }),
   ),
+  /** The Kademlia routing table: nodes this node reached itself, by bucket (shared leading bits with its id). */
+  routing: Type.Optional(
+    Type.Object({
+      size: Type.Integer(),
+      buckets: Type.Array(Type.Object({ index: Type.Integer(), size: Type.Integer() })),
+      candidates: Type.Integer({ description: 'nodes heard of (NODES, announces, stored) but not reached' }),
+      lookups: Type.Integer({ description: 'lookups finished since start' }),
+    }),
+  ),
 });
 export type PeerList = Static<typeof PeerList>;
 

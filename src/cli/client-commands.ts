@@ -233,9 +233,13 @@ export function registerClientCommands(program: Command, context: CliContext): v
   );
   peers.action((flags: ApiFlags) =>
     run(context, flags, async (client) => {
-      const list = await client.peers();
-      if (flags.json || context.tty !== true) return { peers: list };
-      context.out(formatPeers(list));
+      const list = await client.peerList();
+      if (flags.json || context.tty !== true) return list;
+      context.out(formatPeers(list.peers));
+      if (list.routing !== undefined) {
+        const fill = list.routing.buckets.map((bucket) => `${bucket.index}:${bucket.size}`).join(' ');
+        context.out(`routing table: ${list.routing.size} nodes (bucket:size ${fill || 'none'})`);
+      }
       return undefined;
     }),
   );

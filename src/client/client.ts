@@ -208,6 +208,11 @@ export class TrustMeshClient {
     return (await this.json<PeerList>('GET', paths.peers)).peers;
   }
 
+  /** The connected peers and the routing table's fill per bucket (`routing`, from nodes that have discovery). */
+  peerList(): Promise<PeerList> {
+    return this.json('GET', paths.peers);
+  }
+
   health(): Promise<Health> {
     return this.json('GET', paths.health);
   }

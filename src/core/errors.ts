@@ -118,6 +118,10 @@ export const ERROR_CODES = {
   TM_ERR_NO_FULL_NODE: { status: 503, message: 'no full node could answer with a verified record' },
   TM_ERR_REQUEST_TIMEOUT: { status: 504, message: 'the peer did not answer the request in time' },
   TM_ERR_PEER_DISCONNECTED: { status: 503, message: 'the peer disconnected before answering' },
+  TM_ERR_PEER_NOT_NEEDED: {
+    status: 409,
+    message: 'connection closed by discovery: more outbound peers than wanted, or a lookup finished',
+  },
   TM_ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

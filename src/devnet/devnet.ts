@@ -169,6 +169,9 @@ export class Devnet {
             port: 0,
             validator: role !== 'light',
             storageSync: 'normal',
+            // The smoke scenario measures propagation over its own sparse ring (diameter ≥ 2); discovery would
+            // turn a devnet this small into a full mesh.
+            discovery: { enabled: false },
           },
           { logger: logger.child({ name: `node-${index}` }), ...(verifier === null ? {} : { verifier }) },
         );

@@ -2,6 +2,7 @@
 // turn's transaction (see TrustMeshNode.defer), so nothing is reported that is not already on disk.
 import type { ProposalRecord } from '../core/consensus/proposals.js';
 import type { EngineEvents } from '../core/engine/types.js';
+import type { PeerAnnounce } from '../core/messages/schemas.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics.js';
 import { logCritical } from './node-log.js';
@@ -17,6 +18,9 @@ export interface EngineEventHooks {
   readonly settled: (record: ProposalRecord) => void;
   readonly rotated: (fromId: string, toId: string) => void;
   readonly queryResult: NonNullable<EngineEvents['queryResult']>;
+  /** NODES answers and accepted PEER_ANNOUNCEs, for discovery. */
+  readonly nodes?: NonNullable<EngineEvents['nodes']>;
+  readonly announced?: (peerId: string, announce: PeerAnnounce) => void;
 }
 
 export function engineEvents(hooks: EngineEventHooks): EngineEvents {
@@ -46,7 +50,9 @@ export function engineEvents(hooks: EngineEventHooks): EngineEvents {
     },
     blacklisted: (nodeId) => defer(() => emit('blacklisted', nodeId)),
     queryResult: hooks.queryResult,
+    ...(hooks.nodes === undefined ? {} : { nodes: hooks.nodes }),
     accepted: (peerId, message) => {
+      if (message.type === 'PEER_ANNOUNCE') hooks.announced?.(peerId, message);
       if (hooks.wantsMessages()) defer(() => emit('message', message, peerId));
     },
     dropped: (peerId, type, outcome) => {

@@ -1,6 +1,7 @@
 // A node's parts for tests and benchmarks that must look inside (peer sessions, the engine's registry, storage).
 // Not exported from the package: embedders use the TrustMeshNode facade.
 import type { MeshEngine } from '../core/engine/engine.js';
+import type { Discovery } from '../net/kad/discovery.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
 import type { NodeStore } from '../store/interface.js';
 import type { TrustMeshNode } from './node.js';
@@ -9,6 +10,7 @@ export interface NodeInternals {
   readonly engine: MeshEngine;
   readonly peers: PeerManager;
   readonly store: NodeStore;
+  readonly discovery: Discovery;
 }
 
 export function internals(node: TrustMeshNode): NodeInternals {

@@ -16,6 +16,7 @@ import type { Verified } from '../core/verified.js';
 import { createSigner, generateKeyPair } from '../crypto/sodium.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics.js';
+import type { RoutingSnapshot } from '../net/kad/interface.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { MeshListener } from '../net/transport/server.js';
 import type { SequencedEntry } from '../store/interface.js';
@@ -86,15 +87,8 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
   }
 
   private begin(): void {
-    const { peers, engine } = this.parts;
-    for (const url of this.options.peers ?? []) peers.addTarget(url);
-    if (this.options.useBootstrap ?? true) {
-      for (const node of this.network.nodes) {
-        if (node.endpoint !== undefined && node.nodeId !== this.nodeId)
-          peers.addTarget(node.endpoint, node.publicKey);
-      }
-    }
-    peers.start();
+    const { engine } = this.parts;
+    this.parts.startWork(this.options);
     this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 250);
     this.logger.info(
       {
@@ -318,6 +312,11 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return peers
       .summaries()
       .map((peer) => ({ ...peer, score: Math.round(judge.scoreOf(peer.nodeId) * 10) / 10 }));
+  }
+
+  /** The Kademlia routing table: its size, fill per bucket, candidates heard of, lookups run. */
+  routingTable(): RoutingSnapshot {
+    return this.parts.discovery.snapshot();
   }
 
   connectedPeers(): string[] {

@@ -9,10 +9,12 @@ import type { NodeType } from '../core/engine/types.js';
 import type { Network } from '../core/network.js';
 import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock } from '../core/time.js';
-import { createSigner } from '../crypto/sodium.js';
+import { createSigner, randomBytes } from '../crypto/sodium.js';
 import type { Logger } from '../log.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics.js';
 import { DuplicateFrameFilter } from '../net/duplicate-frames.js';
+import { Discovery } from '../net/kad/discovery.js';
+import { DEFAULT_DISCOVERY } from '../net/kad/interface.js';
 import { LinkBudgets } from '../net/link-budget.js';
 import { PeerManager } from '../net/peers/peer-manager.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
@@ -53,6 +55,7 @@ export class NodeParts {
   readonly verifier: SignatureVerifier | null;
   /** Only light nodes ask others for records they do not hold. */
   readonly lightLookup: LightLookup | null;
+  readonly discovery: Discovery;
   private readonly networkId: string;
   private readonly network: Network;
   private readonly crypto: Crypto;
@@ -94,6 +97,8 @@ export class NodeParts {
       engineStats: () => ({ ...this.engine.stats }),
       verifierStats: () => ({ ...this.engine.verifier.stats }),
       duplicateFrames: () => this.frames.dropped,
+      routingTableSize: () => this.discovery.table.size,
+      discoveryStats: () => ({ ...this.discovery.stats }),
     });
     this.peers = new PeerManager(
       {
@@ -121,12 +126,14 @@ export class NodeParts {
             return;
           }
           hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
+          this.discovery.established(session);
           this.lightLookup?.fullNodesChanged();
           const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
           if (summary) hooks.defer(() => hooks.emit('peer:connected', summary));
         },
         onClosed: (session, code) => {
           this.metrics.connections.inc({ code: code ?? 'closed' });
+          this.discovery.closed(session.nodeId!);
           this.lightLookup?.fullNodesChanged();
           hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
         },
@@ -139,6 +146,19 @@ export class NodeParts {
           const peerId = session.nodeId ?? session.connection.remoteAddress;
           hooks.defer(() => hooks.emit('dropped', peerId, 'frame', failure.kind, failure.code));
         },
+      },
+    );
+    this.discovery = new Discovery(
+      signer.nodeId,
+      { ...DEFAULT_DISCOVERY, ...options.discovery },
+      {
+        crypto: modules.crypto,
+        clock: this.clock,
+        randomBytes: () => randomBytes(32),
+        logger: this.logger,
+        peers: this.peers,
+        store: this.store,
+        onLookup: (hops) => this.metrics.lookupHops.observe(hops),
       },
     );
     this.engine = new MeshEngine(
@@ -157,6 +177,7 @@ export class NodeParts {
         ledger: this.store,
         proposals: this.store,
         output: this.peers,
+        directory: this.discovery,
         events: engineEvents({
           logger: this.logger,
           metrics: this.metrics,
@@ -166,6 +187,8 @@ export class NodeParts {
           settled: hooks.settled,
           rotated: (fromId, toId) => this.peers.rename(fromId, toId),
           queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
+          nodes: (peerId, answer) => this.discovery.nodes(peerId, answer),
+          announced: (peerId, announce) => this.discovery.announced(peerId, announce),
         }),
       },
     );
@@ -262,10 +285,28 @@ export class NodeParts {
     };
   }
 
+  /**
+   * Dials the configured peers and (unless told not to) the network file's bootstrap nodes — never a list a peer
+   * gave — then starts discovery, which also dials the peers stored from earlier runs.
+   */
+  startWork(options: NodeOptions): void {
+    const { peers } = this;
+    for (const url of options.peers ?? []) peers.addTarget(url);
+    if (options.useBootstrap ?? true) {
+      for (const node of options.network.nodes) {
+        if (node.endpoint !== undefined && node.nodeId !== this.engine.nodeId)
+          peers.addTarget(node.endpoint, node.publicKey);
+      }
+    }
+    peers.start();
+    this.discovery.start();
+  }
+
   /** Stops taking and doing work (timers, queues, connections); storage stays open until close(). */
   stopWork(): void {
     this.inbound?.stop();
     this.lightLookup?.stop();
+    this.discovery?.stop();
     this.peers?.stop();
   }
 

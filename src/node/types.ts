@@ -9,6 +9,7 @@ import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock, Entropy } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
 import type { Logger } from '../log.js';
+import type { DiscoveryOptions } from '../net/kad/interface.js';
 import type { LinkBudgetLimits } from '../net/link-budget.js';
 import type { AdmissionLimits } from '../net/peers/admission.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
@@ -40,6 +41,11 @@ export interface NodeOptions {
   readonly backoff?: BackoffOptions;
   /** Dial the network file's bootstrap endpoints (default true). */
   readonly useBootstrap?: boolean;
+  /**
+   * Kademlia discovery: lookups, outbound slots (default 8) filled from the routing table, known peers stored.
+   * On by default; `{ enabled: false }` keeps only the configured and bootstrap connections.
+   */
+  readonly discovery?: Partial<DiscoveryOptions>;
   /** Milliseconds between engine ticks (deadlines, announces). */
   readonly tickMs?: number;
   /**

@@ -44,6 +44,8 @@ export class TestMesh {
         host: '127.0.0.1',
         port: 0,
         storageSync: 'normal',
+        // Tests wire their own topology; discovery would add links behind their back. Tests of it pass its options.
+        discovery: { enabled: false },
         ...options,
       },
       modules,

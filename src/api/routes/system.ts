@@ -37,9 +37,16 @@ export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode):
     paths.peers,
     {
       config: { access: 'read' },
-      schema: { tags: ['node'], summary: 'Peers this node is connected to', response: { 200: PeerList } },
+      schema: {
+        tags: ['node'],
+        summary: 'Peers this node is connected to, and its routing table fill per bucket',
+        response: { 200: PeerList },
+      },
     },
-    async (): Promise<PeerList> => ({ peers: node.peerSummaries() }),
+    async (): Promise<PeerList> => {
+      const { size, buckets, candidates, lookups } = node.routingTable();
+      return { peers: node.peerSummaries(), routing: { size, buckets: [...buckets], candidates, lookups } };
+    },
   );
 
   app.get(

@@ -48,6 +48,8 @@ import {
 export type { ProposalInput } from './voting.js';
 
 const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
+/** Entries in a NODES answer: Kademlia's k (the schema's cap). */
+const NODES_PER_ANSWER = 20;
 
 const workField = (work: string | undefined) => (work === undefined ? {} : { work });
 
@@ -165,8 +167,13 @@ export class MeshEngine {
           type: 'NODES',
           version: PROTOCOL_VERSION,
           id: message.id,
-          nodes: state.announces.closest(message.target, 20, nowOf(state)),
+          nodes:
+            state.modules.directory?.closest(message.target, NODES_PER_ANSWER) ??
+            state.announces.closest(message.target, NODES_PER_ANSWER, nowOf(state)),
         });
+        return accept(undefined);
+      case 'NODES':
+        state.modules.events?.nodes?.(from, message);
         return accept(undefined);
       case 'HANDSHAKE':
       case 'HANDSHAKE_ACK':

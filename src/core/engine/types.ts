@@ -5,7 +5,7 @@ import type { ProposalLog, ProposalRecord } from '../consensus/proposals.js';
 import type { Crypto } from '../crypto.js';
 import type { ErrorCode } from '../errors.js';
 import type { Ledger } from '../ledger.js';
-import type { Commit, CriticalEvent, Message, QueryResult } from '../messages/schemas.js';
+import type { Commit, CriticalEvent, Message, Nodes, PeerInfo, QueryResult } from '../messages/schemas.js';
 import type { Network } from '../network.js';
 import type { Outcome } from '../outcome.js';
 import type { Signer } from '../signing.js';
@@ -49,6 +49,8 @@ export interface EngineEvents {
   rotated?(fromId: string, toId: string): void;
   blacklisted?(nodeId: string): void;
   queryResult?(peerId: string, result: QueryResult): void;
+  /** A neighbour's NODES answer (to a FIND_NODE this node's discovery sent); checked by the discovery. */
+  nodes?(peerId: string, answer: Nodes): void;
   /** A gossiped or routed message passed every check (after it was applied, before it is forwarded). */
   accepted?(peerId: string, message: Message): void;
   /** Every message this node did not accept, with why (for logs and metrics). */
@@ -67,6 +69,16 @@ export interface EngineModules {
   readonly proposals: ProposalLog;
   readonly output: EngineOutput;
   readonly events?: EngineEvents;
+  /**
+   * Where FIND_NODE answers come from: the routing table of nodes this node reached itself. Without one, the
+   * announce book answers (signed announces this node holds).
+   */
+  readonly directory?: NodeDirectory;
+}
+
+/** The closest nodes to an id that this node would vouch for, as NODES entries. */
+export interface NodeDirectory {
+  closest(target: string, k: number): PeerInfo[];
 }
 
 /** Plain counters, read by metrics and `status`. */

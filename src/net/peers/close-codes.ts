@@ -27,5 +27,9 @@ export function framingFault(wsError: string | undefined): ErrorCode | null {
 
 /** Closes that are expected in normal operation and so are logged at debug, not as a problem. */
 export function isRoutineClose(code: ErrorCode | null): boolean {
-  return code === 'TM_ERR_DUPLICATE_CONNECTION' || code === 'TM_ERR_SELF_CONNECTION';
+  return (
+    code === 'TM_ERR_DUPLICATE_CONNECTION' ||
+    code === 'TM_ERR_SELF_CONNECTION' ||
+    code === 'TM_ERR_PEER_NOT_NEEDED'
+  );
 }

@@ -63,6 +63,37 @@ export class Dialler {
     return [...this.targets.values()];
   }
 
+  /**
+   * Dials an endpoint once (discovery): no retry, no backoff, not listed among the targets. Whether it worked
+   * shows as a session established (or not) with the node expected there.
+   */
+  dialOnce(url: string, pinnedKey: string, nodeId: string, failed?: () => void): void {
+    if (!this.started || this.stopped) {
+      failed?.();
+      return;
+    }
+    let normalised: string;
+    try {
+      normalised = normaliseEndpoint(url);
+    } catch {
+      // A discovered endpoint is untrusted input: one that is not a URL is simply not dialled.
+      failed?.();
+      return;
+    }
+    const target: DialTarget = {
+      url: normalised,
+      pinnedKey,
+      nodeId,
+      attempt: 0,
+      timer: null,
+      connecting: false,
+      retired: false,
+      oneShot: true,
+      ...(failed === undefined ? {} : { oneShotFailed: failed }),
+    };
+    this.dial(target);
+  }
+
   private dial(target: DialTarget): void {
     if (this.stopped || target.retired || target.connecting) return;
     // Already connected to that node another way (it dialled us): check again later instead of duplicating.
@@ -70,14 +101,23 @@ export class Dialler {
       this.scheduleDial(target);
       return;
     }
-    target.connecting = true;
     const { params } = this.deps.options.network;
-    const socket = new WebSocket(target.url, {
-      maxPayload: params.maxFrameBytes,
-      handshakeTimeout: params.handshakeTimeoutMs,
-      perMessageDeflate: false,
-      ...this.deps.options.tlsClient,
-    });
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(target.url, {
+        maxPayload: params.maxFrameBytes,
+        handshakeTimeout: params.handshakeTimeoutMs,
+        perMessageDeflate: false,
+        ...this.deps.options.tlsClient,
+      });
+    } catch (error) {
+      // ws refuses some URLs that parse (an unsupported host form): a failed dial, not a crash in a timer.
+      this.dialFailed(target, error as Error);
+      target.oneShotFailed?.();
+      this.scheduleDial(target);
+      return;
+    }
+    target.connecting = true;
     this.opening.add(socket);
     socket.on('error', (error) => this.dialFailed(target, error));
     socket.once('open', () => {
@@ -90,6 +130,7 @@ export class Dialler {
       this.opening.delete(socket);
       if (!target.connecting) return;
       target.connecting = false;
+      target.oneShotFailed?.();
       this.scheduleDial(target);
     });
   }
@@ -100,6 +141,10 @@ export class Dialler {
    */
   private dialFailed(target: DialTarget, error: Error): void {
     target.lastError = error.message;
+    if (target.oneShot) {
+      this.deps.logger.debug({ url: target.url, err: error.message }, 'discovered peer unreachable');
+      return;
+    }
     const now = this.deps.clock.now();
     target.failingSince ??= now;
     const loud =
@@ -113,6 +158,10 @@ export class Dialler {
   }
 
   private redialAfterClose(target: DialTarget, session: PeerSession): void {
+    if (target.oneShot) {
+      if (session.establishedAt === null) target.oneShotFailed?.();
+      return;
+    }
     const code = session.connection.closedWith;
     if (code === 'TM_ERR_SELF_CONNECTION') {
       target.retired = true;
@@ -126,7 +175,7 @@ export class Dialler {
   }
 
   private scheduleDial(target: DialTarget): void {
-    if (this.stopped || target.retired || target.timer !== null) return;
+    if (this.stopped || target.retired || target.oneShot || target.timer !== null) return;
     const delay = backoffDelay(target.attempt++, this.deps.options.backoff, this.deps.random);
     target.timer = setTimeout(() => {
       target.timer = null;

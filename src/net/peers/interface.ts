@@ -8,7 +8,7 @@
 //   heartbeat.ts    PING every interval, PONG round trips, silent peers dropped
 //   frames.ts       one text frame in: binary check, the node's frame filter, decode, routing
 //   close-codes.ts  which close codes a peer may claim, and ws framing faults as our codes
-// Discovery (Kademlia) and per-peer rate limiting belong here next, each in a room of its own.
+// Discovery (Kademlia) lives in net/kad and dials through dialOnce(); per-peer rate limiting belongs here next.
 import type { ClientOptions } from 'ws';
 import type { Crypto } from '../../core/crypto.js';
 import type { ErrorCode } from '../../core/errors.js';

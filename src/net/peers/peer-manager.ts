@@ -99,6 +99,15 @@ export class PeerManager implements EngineOutput {
     return this.dialler.list();
   }
 
+  /**
+   * Dials a discovered node once, expecting the key `publicKey` (its id `nodeId`) at `url`; no retries. `failed`
+   * is told when the dial ends without an established session.
+   */
+  dialOnce(url: string, publicKey: string, nodeId: string, failed?: () => void): void {
+    if (this.stopped) failed?.();
+    else if (!this.sessions.has(nodeId)) this.dialler.dialOnce(url, publicKey, nodeId, failed);
+  }
+
   // ---- Session lifecycle -------------------------------------------------------------------------------
 
   /** Takes over an open socket (accepted or dialled): sends our HANDSHAKE and starts the handshake clock. */

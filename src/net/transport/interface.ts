@@ -37,6 +37,10 @@ export interface DialTarget {
   connecting: boolean;
   /** Set when the endpoint turned out to be this node itself: never dial it again. */
   retired: boolean;
+  /** Dialled once for discovery (a lookup, an outbound slot): never redialled, never kept in the target list. */
+  oneShot?: boolean;
+  /** A one-shot dial that ended without an established session (refused, unreachable, handshake failed). */
+  oneShotFailed?: () => void;
   lastError?: ErrorCode | string;
   /** When a failure to reach it was last logged at warn level, and since when it has been failing. */
   warnedAt?: number;
