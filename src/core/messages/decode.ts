@@ -5,6 +5,14 @@ import { PROTOCOL_VERSION } from './fields.js';
 import { isMessageType, schemaViolation } from './registry.js';
 import type { Message } from './schemas.js';
 
+/**
+ * Deepest nesting of objects and arrays a message may have. The deepest honest message (a BLACKLIST with a
+ * COMMIT as evidence inside a SYNC_BLOCK) nests 8 levels; evidence objects are free-form, and the signing code
+ * (RFC 8785 canonical form) and JSON.stringify recurse, so a frame nested thousands deep would overflow the
+ * stack there. Found by fuzzing: a 40 kB SECURITY_ALERT claiming a member origin threw a RangeError.
+ */
+export const MAX_NESTING = 32;
+
 export function decodeFrame(text: string, maxBytes: number): Outcome<Message> {
   // A UTF-16 length above the byte limit always means more bytes; the exact byte count is the socket's job.
   if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
@@ -34,7 +42,23 @@ export function decodeValue(value: unknown): Outcome<Message> {
       typeof version === 'string' ? version.slice(0, 16) : typeof version,
     );
   }
+  if (nestedDeeper(value, MAX_NESTING))
+    return reject('TM_ERR_SCHEMA_INVALID', `${type} nests deeper than ${MAX_NESTING} levels`);
   const violation = schemaViolation(type, value);
   if (violation !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${violation}`);
   return accept(value as Message);
+}
+
+/** Whether objects and arrays nest deeper than `limit` levels; iterative, so any depth is safe to ask about. */
+function nestedDeeper(root: object, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (depth > limit) return true;
+    const children = Array.isArray(value) ? value : Object.values(value as object);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
