@@ -172,4 +172,24 @@ describe('frame decoding', () => {
     assert.equal(codeOf(alert(nested(MAX_NESTING - 2))), 'reject:TM_ERR_SCHEMA_INVALID');
     assert.equal(codeOf(alert(nested(20_000))), 'reject:TM_ERR_SCHEMA_INVALID');
   });
+
+  test('values without a canonical form are rejected: lone surrogates in strings or keys, numbers beyond doubles', () => {
+    const update = (agentId: string, score = '500', extra = '') =>
+      `{"type":"TRUST_UPDATE","version":"1.0","id":"u-1","timestamp":"2026-01-01T00:00:00Z",` +
+      `"origin":"${'a'.repeat(64)}","originKey":"${'A'.repeat(43)}=","payload":{"agentId":"${agentId}",` +
+      `"principalId":"p","trustScore":${score},"event":"SCORE_UPDATE","signature":"${'A'.repeat(86)}=="${extra}}}`;
+    assert.equal(codeOf(update('agent-\\ud83d\\ude00')), 'accept', 'a surrogate pair is one character');
+    assert.equal(codeOf(update('agent-😀')), 'accept');
+    assert.equal(codeOf(update('agent-\\ud800')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(update('\\udc00-agent')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(update('a', '1e400')), 'reject:TM_ERR_SCHEMA_INVALID');
+    const alert = (evidence: string) =>
+      `{"type":"SECURITY_ALERT","version":"1.0","id":"a-1","timestamp":"2026-01-01T00:00:00Z",` +
+      `"origin":"${'a'.repeat(64)}","originKey":"${'A'.repeat(43)}=","priority":"CRITICAL","severity":"info",` +
+      `"subject":{"kind":"node","id":"n"},"summary":"s","evidence":[${evidence}],"signature":"${'A'.repeat(86)}=="}`;
+    assert.equal(codeOf(alert('{"a":1e308,"b":"ok"}')), 'accept');
+    assert.equal(codeOf(alert('{"a":-1e400}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert('{"\\ud800":1}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert('{"a":["\\udfff"]}')), 'reject:TM_ERR_SCHEMA_INVALID');
+  });
 });
