@@ -45,10 +45,11 @@ export function decodeValue(value: unknown): Outcome<Message> {
       typeof version === 'string' ? version.slice(0, 16) : typeof version,
     );
   }
-  const unsigned = unsignableBy(value);
-  if (unsigned !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${unsigned}`);
   const violation = schemaViolation(type, value);
   if (violation !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${violation}`);
+  // After the schema, which rejects most garbage without walking it (it does not look into free-form evidence).
+  const unsigned = unsignableBy(value);
+  if (unsigned !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${unsigned}`);
   return accept(value as Message);
 }
 
