@@ -125,6 +125,10 @@ export async function startBridgeApi(
     // One logger for every request instead of a child each: request ids are not logged, failures name the URL.
     childLoggerFactory: (parent) => parent,
     bodyLimit: options.bodyLimitBytes ?? API_DEFAULTS.bodyLimitBytes,
+    // A 256-character id percent-encoded (up to 9 characters per UTF-16 unit) still fits; fastify's 100 did not.
+    maxParamLength: 2_304,
+    // Errors raised before routing (bad URL encoding, over-long parameters) get the API's shape too.
+    frameworkErrors: handleError,
     forceCloseConnections: true,
     // Requests that arrive while closing get our own 503 (below), in the API's error shape.
     return503OnClosing: false,
@@ -133,7 +137,8 @@ export async function startBridgeApi(
   installValidators(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
-    throw ApiFailure.of('TM_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+    // The path is not quoted back: it is the caller's input.
+    throw ApiFailure.of('TM_ERR_NOT_FOUND', `no route for ${request.method} at this path`);
   });
   await app.register(swagger, {
     ...DOCUMENT,
