@@ -72,13 +72,22 @@ export const API_DEFAULTS = {
  * query strings arrive as text and are coerced. Each schema is compiled once, when its route is registered.
  */
 function installValidators(app: FastifyInstance): void {
+  // `unicode: false`: lengths count UTF-16 units, as the wire schemas do; counted in code points, a 200-emoji
+  // agentId passed here, and peers rejected the proposal it made (and dropped this node for sending it).
   const strictBodies = new Ajv({
+    unicode: false,
     coerceTypes: false,
     useDefaults: true,
     removeAdditional: false,
     strict: false,
   });
-  const textParts = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+  const textParts = new Ajv({
+    unicode: false,
+    coerceTypes: true,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? strictBodies : textParts).compile(schema),
   );

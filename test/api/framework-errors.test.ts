@@ -156,6 +156,18 @@ describe('bridge API: framework errors in the API error shape, never echoing inp
     assert.equal(node.status().pendingProposals, 0);
   });
 
+  test('lengths count UTF-16 units as on the wire: 129 emoji are 258 units, past the 256 of an agentId', async () => {
+    const body = JSON.stringify({ ...event(), agentId: '😀'.repeat(129) });
+    const answer = await raw(api.url, '/v1/events', { headers: json(), body });
+    assertOwnShape(answer, 400, '129 emoji');
+    assert.equal(answer.body.field, 'agentId');
+    const path = await raw(api.url, `/v1/agents/${encodeURIComponent('😀'.repeat(129))}`, {
+      headers: json(reader.token),
+    });
+    assertOwnShape(path, 400, '129 emoji in the path');
+    assert.equal(path.body.field, 'agentId');
+  });
+
   test('an unknown body field is named only when it is a plain name', async () => {
     const answer = await raw(api.url, '/v1/events', {
       headers: json(),
