@@ -12,8 +12,13 @@ interface ValidationIssue {
   params: Record<string, unknown>;
 }
 
-/** Fastify's own request errors, by code, as ours (fastify answers 415 for a wrong media type; we say 400). */
-const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
+/**
+ * Fastify's own request errors, by code, as ours (fastify answers 415 for a wrong media type; we say 400). Their
+ * messages quote the request (its URL, its media type), so none of them is passed on.
+ */
+const FASTIFY_CODES: Record<string, [ErrorCode, string, number?]> = {
+  FST_ERR_BAD_URL: ['TM_ERR_BAD_REQUEST', 'the URL is not valid percent-encoded UTF-8'],
+  FST_ERR_MAX_PARAM_LENGTH: ['TM_ERR_BAD_REQUEST', 'a path parameter is too long', 414],
   FST_ERR_CTP_BODY_TOO_LARGE: ['TM_ERR_PAYLOAD_TOO_LARGE', 'request body too large'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['TM_ERR_BAD_REQUEST', 'body is not valid JSON'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['TM_ERR_BAD_REQUEST', 'body is empty; send a JSON object'],
@@ -43,6 +48,8 @@ export class ApiFailure extends Error {
 /** The field a validation issue is about: the missing or unknown property, else the path to the bad value. */
 function fieldOf(issue: ValidationIssue): string {
   const named = issue.params.missingProperty ?? issue.params.additionalProperty;
+  // An unknown property's name comes from the request: named back only when it is a plain identifier.
+  if (typeof named === 'string' && !/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(named)) return 'unknown field';
   const path = issue.instancePath
     .split('/')
     .slice(1)
@@ -84,12 +91,13 @@ export function toFailure(error: unknown): ApiFailure | null {
   const [issue] = fastifyError.validation ?? [];
   if (issue !== undefined) return validationFailure(fastifyError.validationContext ?? 'request', issue);
   const known = fastifyError.code === undefined ? undefined : FASTIFY_CODES[fastifyError.code];
-  if (known !== undefined) return ApiFailure.of(known[0], known[1]);
+  if (known !== undefined)
+    return new ApiFailure(known[2] ?? ERROR_CODES[known[0]].status, { code: known[0], message: known[1] });
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500)
     return new ApiFailure(status, {
       code: 'TM_ERR_BAD_REQUEST',
-      message: fastifyError.message ?? 'bad request',
+      message: `malformed request (${typeof fastifyError.code === 'string' ? fastifyError.code.slice(0, 64) : status})`,
     });
   return null;
 }

@@ -77,13 +77,22 @@ export const API_DEFAULTS = {
  * query strings arrive as text and are coerced. Each schema is compiled once, when its route is registered.
  */
 function installValidators(app: FastifyInstance): void {
+  // `unicode: false`: lengths count UTF-16 units, as the wire schemas do; counted in code points, a 200-emoji
+  // agentId passed here, and peers rejected the proposal it made (and dropped this node for sending it).
   const strictBodies = new Ajv({
+    unicode: false,
     coerceTypes: false,
     useDefaults: true,
     removeAdditional: false,
     strict: false,
   });
-  const textParts = new Ajv({ coerceTypes: true, useDefaults: true, removeAdditional: false, strict: false });
+  const textParts = new Ajv({
+    unicode: false,
+    coerceTypes: true,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? strictBodies : textParts).compile(schema),
   );
@@ -130,6 +139,10 @@ export async function startBridgeApi(
     // One logger for every request instead of a child each: request ids are not logged, failures name the URL.
     childLoggerFactory: (parent) => parent,
     bodyLimit: options.bodyLimitBytes ?? API_DEFAULTS.bodyLimitBytes,
+    // A 256-character id percent-encoded (up to 9 characters per UTF-16 unit) still fits; fastify's 100 did not.
+    maxParamLength: 2_304,
+    // Errors raised before routing (bad URL encoding, over-long parameters) get the API's shape too.
+    frameworkErrors: handleError,
     forceCloseConnections: true,
     // Requests that arrive while closing get our own 503 (below), in the API's error shape.
     return503OnClosing: false,
@@ -138,7 +151,8 @@ export async function startBridgeApi(
   installValidators(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
-    throw ApiFailure.of('TM_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+    // The path is not quoted back: it is the caller's input.
+    throw ApiFailure.of('TM_ERR_NOT_FOUND', `no route for ${request.method} at this path`);
   });
   await app.register(swagger, {
     ...DOCUMENT,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeFrame, decodeValue } from '../../src/core/messages/decode.js';
+import { decodeFrame, decodeValue, MAX_NESTING } from '../../src/core/messages/decode.js';
 import { MESSAGE_SCHEMAS } from '../../src/core/messages/schemas.js';
 
 const MAX = 64 * 1024;
@@ -159,5 +159,37 @@ describe('frame decoding', () => {
     );
     // The old placeholders are gone: a node that still sends them is ignored, not fatal.
     assert.equal(codeOf(json({ type: 'GET_BLOCKS', from: 0, to: 1 })), 'ignore:TM_ERR_UNKNOWN_TYPE');
+  });
+
+  test('values nested deeper than MAX_NESTING are rejected before the schema (they would overflow signing)', () => {
+    const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    const alert = (inner: string) =>
+      `{"type":"SECURITY_ALERT","version":"1.0","id":"a-1","timestamp":"2026-01-01T00:00:00Z",` +
+      `"origin":"${'a'.repeat(64)}","originKey":"${'A'.repeat(43)}=","priority":"CRITICAL","severity":"info",` +
+      `"subject":{"kind":"node","id":"n"},"summary":"s","evidence":[{"a":${inner}}],"signature":"${'A'.repeat(86)}=="}`;
+    // root, evidence, item: three levels before the nested arrays.
+    assert.equal(codeOf(alert(nested(MAX_NESTING - 3))), 'accept');
+    assert.equal(codeOf(alert(nested(MAX_NESTING - 2))), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert(nested(20_000))), 'reject:TM_ERR_SCHEMA_INVALID');
+  });
+
+  test('values without a canonical form are rejected: lone surrogates in strings or keys, numbers beyond doubles', () => {
+    const update = (agentId: string, score = '500', extra = '') =>
+      `{"type":"TRUST_UPDATE","version":"1.0","id":"u-1","timestamp":"2026-01-01T00:00:00Z",` +
+      `"origin":"${'a'.repeat(64)}","originKey":"${'A'.repeat(43)}=","payload":{"agentId":"${agentId}",` +
+      `"principalId":"p","trustScore":${score},"event":"SCORE_UPDATE","signature":"${'A'.repeat(86)}=="${extra}}}`;
+    assert.equal(codeOf(update('agent-\\ud83d\\ude00')), 'accept', 'a surrogate pair is one character');
+    assert.equal(codeOf(update('agent-😀')), 'accept');
+    assert.equal(codeOf(update('agent-\\ud800')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(update('\\udc00-agent')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(update('a', '1e400')), 'reject:TM_ERR_SCHEMA_INVALID');
+    const alert = (evidence: string) =>
+      `{"type":"SECURITY_ALERT","version":"1.0","id":"a-1","timestamp":"2026-01-01T00:00:00Z",` +
+      `"origin":"${'a'.repeat(64)}","originKey":"${'A'.repeat(43)}=","priority":"CRITICAL","severity":"info",` +
+      `"subject":{"kind":"node","id":"n"},"summary":"s","evidence":[${evidence}],"signature":"${'A'.repeat(86)}=="}`;
+    assert.equal(codeOf(alert('{"a":1e308,"b":"ok"}')), 'accept');
+    assert.equal(codeOf(alert('{"a":-1e400}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert('{"\\ud800":1}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert('{"a":["\\udfff"]}')), 'reject:TM_ERR_SCHEMA_INVALID');
   });
 });

@@ -78,6 +78,8 @@ export class ProposalBook {
     if (entry === undefined) return null;
     const added = entry.tally.add(vote, weight);
     const { record, tally } = entry;
+    // A vote not counted (a repeat, a conflict) leaves the record as it was: refused input changes nothing.
+    if (added.kind !== 'counted') return { added, status: tally.status(record.totalStake) };
     record.acceptWeight = tally.acceptWeight;
     record.rejectWeight = tally.rejectWeight;
     record.totalStake = totalStake;

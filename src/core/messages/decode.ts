@@ -5,6 +5,17 @@ import { PROTOCOL_VERSION } from './fields.js';
 import { isMessageType, schemaViolation } from './registry.js';
 import type { Message } from './schemas.js';
 
+/**
+ * Deepest nesting of objects and arrays a message may have. The deepest honest message (a BLACKLIST with a
+ * COMMIT as evidence inside a SYNC_BLOCK) nests 8 levels; evidence objects are free-form, and the signing code
+ * (RFC 8785 canonical form) and JSON.stringify recurse, so a frame nested thousands deep would overflow the
+ * stack there.
+ */
+export const MAX_NESTING = 32;
+
+/** A UTF-16 surrogate without its partner: JSON allows it as an escape, RFC 8785 (and UTF-8) do not. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export function decodeFrame(text: string, maxBytes: number): Outcome<Message> {
   // A UTF-16 length above the byte limit always means more bytes; the exact byte count is the socket's job.
   if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
@@ -36,5 +47,36 @@ export function decodeValue(value: unknown): Outcome<Message> {
   }
   const violation = schemaViolation(type, value);
   if (violation !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${violation}`);
+  // After the schema, which rejects most garbage without walking it (it does not look into free-form evidence).
+  const unsigned = unsignableBy(value);
+  if (unsigned !== null) return reject('TM_ERR_SCHEMA_INVALID', `${type} ${unsigned}`);
   return accept(value as Message);
+}
+
+/**
+ * Why a parsed value has no RFC 8785 canonical form (so no signing bytes), or null. Found by fuzzing: each of
+ * these, in a frame claiming a member origin, made the canonical form throw out of MeshEngine.handle (a
+ * fail-stop of the node) — nesting thousands deep, a lone surrogate (`"\\ud800"`) in any string or key, and a
+ * number JSON.parse turns into Infinity (`1e400`). Iterative, so any depth is safe to look at.
+ */
+function unsignableBy(root: object): string | null {
+  const pending: Array<[unknown, number]> = [[root, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (depth > MAX_NESTING) return `nests deeper than ${MAX_NESTING} levels`;
+    const isArray = Array.isArray(value);
+    if (!isArray) {
+      for (const key of Object.keys(value as object)) {
+        if (LONE_SURROGATE.test(key)) return 'has a lone surrogate in a key';
+      }
+    }
+    for (const child of isArray ? (value as unknown[]) : Object.values(value as object)) {
+      if (typeof child === 'string') {
+        if (LONE_SURROGATE.test(child)) return 'has a lone surrogate in a string';
+      } else if (typeof child === 'number') {
+        if (!Number.isFinite(child)) return 'has a number out of range';
+      } else if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    }
+  }
+  return null;
 }

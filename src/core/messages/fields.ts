@@ -33,17 +33,15 @@ export const Timestamp = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',
   description: 'ISO 8601 UTC timestamp',
 });
-/** Agent and principal identifiers: printable, no control characters. */
-export const SubjectId = Type.String({
-  minLength: 1,
-  maxLength: 256,
-  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-});
-export const ShortText = Type.String({
-  minLength: 1,
-  maxLength: 256,
-  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-});
+/**
+ * Printable text: no control characters, and no lone UTF-16 surrogate (it has no UTF-8 or RFC 8785 form, so it
+ * could not be signed). Written to mean the same with and without the regex `u` flag: the wire decoder tests it
+ * on UTF-16 units, the bridge API's validator (ajv) on code points.
+ */
+const PRINTABLE = '^(?:[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])+$';
+/** Agent and principal identifiers: printable; lengths count UTF-16 units (an emoji counts 2). */
+export const SubjectId = Type.String({ minLength: 1, maxLength: 256, pattern: PRINTABLE });
+export const ShortText = Type.String({ minLength: 1, maxLength: 256, pattern: PRINTABLE });
 export const LongText = Type.String({ minLength: 1, maxLength: 2048 });
 export const Capability = Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,31}$' });
 export const Capabilities = Type.Array(Capability, { maxItems: 16 });
