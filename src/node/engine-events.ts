@@ -17,6 +17,7 @@ export interface EngineEventHooks {
   readonly settled: (record: ProposalRecord) => void;
   readonly rotated: (fromId: string, toId: string) => void;
   readonly queryResult: NonNullable<EngineEvents['queryResult']>;
+  readonly sync: NonNullable<EngineEvents['sync']>;
 }
 
 export function engineEvents(hooks: EngineEventHooks): EngineEvents {
@@ -46,6 +47,7 @@ export function engineEvents(hooks: EngineEventHooks): EngineEvents {
     },
     blacklisted: (nodeId) => defer(() => emit('blacklisted', nodeId)),
     queryResult: hooks.queryResult,
+    sync: hooks.sync,
     accepted: (peerId, message) => {
       if (hooks.wantsMessages()) defer(() => emit('message', message, peerId));
     },

@@ -4,11 +4,13 @@ import type { MeshEngine } from '../core/engine/engine.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
 import type { NodeStore } from '../store/interface.js';
 import type { TrustMeshNode } from './node.js';
+import type { NodeSync } from './sync/syncer.js';
 
 export interface NodeInternals {
   readonly engine: MeshEngine;
   readonly peers: PeerManager;
   readonly store: NodeStore;
+  readonly sync: NodeSync | null;
 }
 
 export function internals(node: TrustMeshNode): NodeInternals {

@@ -14,11 +14,15 @@ import { PeerManager } from '../net/peers/peer-manager.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
 import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
 import type { NodeStore } from '../store/interface.js';
+import { syncTablesOf } from '../store/sync-tables.js';
 import { VERSION } from '../version.js';
 import { engineEvents } from './engine-events.js';
 import { InboundPath } from './inbound.js';
 import { LightLookup } from './light-lookup.js';
 import { resolveModules } from './modules.js';
+import { StoreSyncView } from './sync/ledger-view.js';
+import { SyncProgress, type SyncStatus } from './sync/progress.js';
+import { DEFAULT_SYNC_OPTIONS, NodeSync } from './sync/syncer.js';
 import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
 /** A node alone for this long (and every such period after) logs a warning. */
@@ -47,6 +51,8 @@ export class NodeParts {
   readonly verifier: SignatureVerifier | null;
   /** Only light nodes ask others for records they do not hold. */
   readonly lightLookup: LightLookup | null;
+  /** Full and bridge nodes catch up and serve sync; light nodes refresh what they hold (LightLookup). */
+  readonly sync: NodeSync | null;
   private readonly networkId: string;
   private readonly owned: { readonly store: boolean; readonly verifier: boolean };
 
@@ -81,6 +87,10 @@ export class NodeParts {
       engineStats: () => ({ ...this.engine.stats }),
       verifierStats: () => ({ ...this.engine.verifier.stats }),
       duplicateFrames: () => this.frames.dropped,
+      sync: () => {
+        const { ready, blocksTotal, blocksDone } = this.syncStatus();
+        return { synced: ready, lagBlocks: blocksTotal - blocksDone };
+      },
     });
     this.peers = new PeerManager(
       {
@@ -92,6 +102,7 @@ export class NodeParts {
         limits: { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits },
         backoff: options.backoff ?? DEFAULT_BACKOFF,
         ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
+        ...(options.allowPeer === undefined ? {} : { allowPeer: options.allowPeer }),
       },
       {
         crypto: modules.crypto,
@@ -104,12 +115,14 @@ export class NodeParts {
         onEstablished: (session) => {
           hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
           this.lightLookup?.fullNodesChanged();
+          this.sync?.peerConnected();
           const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
           if (summary) hooks.defer(() => hooks.emit('peer:connected', summary));
         },
         onClosed: (session, code) => {
           this.metrics.connections.inc({ code: code ?? 'closed' });
           this.lightLookup?.fullNodesChanged();
+          if (session.nodeId !== null) this.sync?.peerGone(session.nodeId);
           hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
@@ -145,11 +158,46 @@ export class NodeParts {
           settled: hooks.settled,
           rotated: (fromId, toId) => this.peers.rename(fromId, toId),
           queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
+          sync: (peerId, message) => {
+            if (this.sync !== null) this.sync.onMessage(peerId, message);
+            else if (message.type === 'SYNC_REFUSED') this.lightLookup?.onRefused(peerId, message.id);
+          },
         }),
       },
     );
     this.lightLookup =
       type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
+    const tables = type === 'light' ? null : syncTablesOf(this.store);
+    const syncOptions = { ...DEFAULT_SYNC_OPTIONS, ...options.sync };
+    this.sync =
+      tables === null
+        ? null
+        : new NodeSync(
+            {
+              crypto: modules.crypto,
+              network,
+              clock: this.clock,
+              logger: this.logger,
+              metrics: this.metrics,
+              engine: this.engine,
+              peers: this.peers,
+              tables,
+              view: new StoreSyncView(
+                modules.crypto,
+                this.store,
+                tables,
+                network,
+                this.clock,
+                syncOptions.blockGraceMs ?? 2 * clockSkewMs,
+              ),
+              atomically: hooks.atomically,
+              changed: (status) => hooks.defer(() => hooks.emit('sync', status)),
+              unmatchedRefusal: () => {},
+            },
+            syncOptions,
+          );
+    this.alwaysSynced = new SyncProgress(() => this.clock.now(), this.logger);
+    this.alwaysSynced.state = 'synced';
     this.inbound = new InboundPath({
       engine: () => this.engine,
       atomically: hooks.atomically,
@@ -164,6 +212,13 @@ export class NodeParts {
         }
       },
     });
+  }
+
+  /** What a node without block sync (a light node, or a store without sync tables) reports: ready at once. */
+  private readonly alwaysSynced: SyncProgress;
+
+  syncStatus(): SyncStatus {
+    return (this.sync?.progress ?? this.alwaysSynced).snapshot();
   }
 
   private lonelySince: number | null = null;
@@ -218,6 +273,7 @@ export class NodeParts {
   stopWork(): void {
     this.inbound?.stop();
     this.lightLookup?.stop();
+    this.sync?.stop();
     this.peers?.stop();
   }
 

@@ -42,7 +42,9 @@ export class TestMesh {
         host: '127.0.0.1',
         port: 0,
         storageSync: 'normal',
+        // A node alone is ready at once (tests submit right after start); sync tests set their own grace.
         ...options,
+        sync: { aloneGraceMs: 0, ...options.sync },
       },
       modules,
     );

@@ -149,6 +149,17 @@ export class MeshEngine {
       case 'VOTE':
         return this.once(message, () => handleVote(state, from, message));
       case 'QUERY':
+        // Behind, this node's answer could omit what it has not caught up on: it refuses rather than mislead.
+        if (state.catchingUp) {
+          state.modules.output.send(from, {
+            type: 'SYNC_REFUSED',
+            version: PROTOCOL_VERSION,
+            id: message.id,
+            code: 'TM_ERR_SYNCING',
+            latestHeight: -1,
+          });
+          return ignore('TM_ERR_SYNCING');
+        }
         state.modules.output.send(
           from,
           packQueryResult(state.modules.ledger, message, state.options.network.params.maxFrameBytes),
@@ -165,12 +176,23 @@ export class MeshEngine {
           nodes: state.announces.closest(message.target, 20, nowOf(state)),
         });
         return accept(undefined);
+      case 'SYNC_STATUS_REQUEST':
+      case 'SYNC_ROOTS_REQUEST':
+      case 'SYNC_BLOCK_REQUEST':
+      case 'SYNC_STATUS':
+      case 'SYNC_ROOTS':
+      case 'SYNC_BLOCK':
+      case 'SYNC_REFUSED':
+        // Link messages served from storage by the shell (node/sync): they change nothing in the engine.
+        if (state.modules.events?.sync === undefined)
+          return ignore('TM_ERR_UNKNOWN_TYPE', `${message.type} is not served here`);
+        state.modules.events.sync(from, message);
+        return accept(undefined);
       case 'HANDSHAKE':
       case 'HANDSHAKE_ACK':
         return reject('TM_ERR_HANDSHAKE_UNEXPECTED', 'handshake already complete');
       default:
-        // Heartbeats are answered by the connection; sync requests by the sync layer (core/sync/answer.ts),
-        // never by the engine: they change nothing here.
+        // Heartbeats are answered by the connection.
         return ignore('TM_ERR_UNKNOWN_TYPE', `${message.type} is not served here`);
     }
   }
@@ -223,6 +245,18 @@ export class MeshEngine {
   importEntry(entry: LedgerEntry): Outcome<void> {
     if (entry.type === 'COMMIT') return importCommit(this.state, entry);
     return importCritical(this.state, entry);
+  }
+
+  /**
+   * While catching up (sync) the node casts no votes — its view of the stake table and ledger may be old — and
+   * refuses QUERY with SYNC_REFUSED (TM_ERR_SYNCING) rather than answer with a ledger it knows is incomplete.
+   */
+  setCatchingUp(catchingUp: boolean): void {
+    this.state.catchingUp = catchingUp;
+  }
+
+  get catchingUp(): boolean {
+    return this.state.catchingUp;
   }
 
   // ---- Local actions -----------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ export interface EngineState {
   lastAnnounceAt: number;
   /** The rotation that made this node's current id, re-sent to each new peer: it may not have heard of it. */
   ownRotation: KeyRotation | null;
+  /** The node is catching up (sync): it casts no votes and answers no QUERY until it has caught up. */
+  catchingUp: boolean;
 }
 
 export function createState(options: EngineOptions, modules: EngineModules): EngineState {
@@ -79,6 +81,7 @@ export function createState(options: EngineOptions, modules: EngineModules): Eng
     ownAnnounce: null,
     lastAnnounceAt: Number.NEGATIVE_INFINITY,
     ownRotation: null,
+    catchingUp: false,
   };
 }
 

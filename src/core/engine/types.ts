@@ -5,7 +5,14 @@ import type { ProposalLog, ProposalRecord } from '../consensus/proposals.js';
 import type { Crypto } from '../crypto.js';
 import type { ErrorCode } from '../errors.js';
 import type { Ledger } from '../ledger.js';
-import type { Commit, CriticalEvent, Message, QueryResult } from '../messages/schemas.js';
+import type {
+  Commit,
+  CriticalEvent,
+  Message,
+  QueryResult,
+  SyncRequest,
+  SyncResponse,
+} from '../messages/schemas.js';
 import type { Network } from '../network.js';
 import type { Outcome } from '../outcome.js';
 import type { Signer } from '../signing.js';
@@ -47,6 +54,8 @@ export interface EngineEvents {
   rotated?(fromId: string, toId: string): void;
   blacklisted?(nodeId: string): void;
   queryResult?(peerId: string, result: QueryResult): void;
+  /** A sync request or answer from a neighbour (served and consumed by the shell's sync layer). */
+  sync?(peerId: string, message: SyncRequest | SyncResponse): void;
   /** A gossiped or routed message passed every check (after it was applied, before it is forwarded). */
   accepted?(peerId: string, message: Message): void;
   /** Every message this node did not accept, with why (for logs and metrics). */

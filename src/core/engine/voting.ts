@@ -48,7 +48,7 @@ export function handleProposal(state: EngineState, from: string, update: TrustUp
   const key = proposalKey(update.origin, update.id);
   if (state.routes.get(key, nowOf(state)) === undefined) state.routes.set(key, from, nowOf(state));
   const problem = judgeUpdate(update, registry);
-  if (votesHere(state)) castVote(state, update, verified.value, problem, from);
+  if (votesHere(state) && !state.catchingUp) castVote(state, update, verified.value, problem, from);
   return problem === null || contentProblem(update) !== null ? accept(undefined) : ignore(problem);
 }
 
@@ -244,7 +244,7 @@ export function propose(
   state.modules.proposals.saveProposal(record);
   markSeen(state, update);
   state.modules.output.broadcast(update);
-  if (votesHere(state)) {
+  if (votesHere(state) && !state.catchingUp) {
     const problem = isFresh(update, now, params.clockSkewMs)
       ? judgeUpdate(update, state.registry)
       : 'TM_ERR_TIMESTAMP_SKEW';

@@ -70,6 +70,11 @@ export interface PeerManagerOptions {
   readonly backoff: BackoffOptions;
   /** Extra TLS options for outbound wss:// (a private CA, for example). */
   readonly tlsClient?: Pick<ClientOptions, 'ca' | 'rejectUnauthorized'>;
+  /**
+   * Link filter: false refuses a link to that node or endpoint — checked before dialling (nodeId null while
+   * unknown) and once the handshake proved the node. Tests and the simulator cut partitions with it.
+   */
+  readonly allowPeer?: (nodeId: string | null, endpoint: string) => boolean;
 }
 
 export interface PeerManagerModules {
