@@ -254,7 +254,15 @@ export class NodeSync {
       this.deps.tables.applied(),
     );
     this.planner = planner;
-    const compared = await Promise.all(peers.map((peerId) => this.compare(peerId, top, planner)));
+    const statuses = await Promise.all(peers.map((peerId) => this.askStatus(peerId, planner)));
+    const answered = statuses.filter(
+      (status): status is SyncStatusMessage & { peerId: string } => status !== null,
+    );
+    // Peers still catching up are poor sources (what they lack would be planned as differences): asked only
+    // when no peer has caught up, as when a whole network starts together.
+    const synced = answered.filter((status) => status.state === 'synced');
+    const sources = synced.length > 0 ? synced : answered;
+    const compared = await Promise.all(sources.map((status) => this.compare(status, top, planner)));
     const reached = compared.filter(Boolean).length;
     const planned = planner.progress().total;
     this.progress.blocksTotal += planned;
@@ -267,20 +275,35 @@ export class NodeSync {
     this.deps.changed(this.status());
   }
 
-  /** Status, then the summary descent, with one peer; true when it compared (its differences are planned). */
-  private async compare(peerId: string, myTop: number, planner: SyncPlanner): Promise<boolean> {
+  /** A peer's status; null when it did not answer, or claims a height its clock cannot have closed. */
+  private async askStatus(
+    peerId: string,
+    planner: SyncPlanner,
+  ): Promise<(SyncStatusMessage & { peerId: string }) | null> {
     const status = await this.ask(peerId, 'SYNC_STATUS_REQUEST', {});
-    if (status.kind === 'failed' || status.response.type !== 'SYNC_STATUS')
-      return this.peerFailed(planner, peerId, 'timeout', 'TM_ERR_SYNC_ANSWER_INVALID', 'no status');
-    const theirs: SyncStatusMessage = status.response;
-    const added = planner.addPeer(peerId, theirs.latestHeight, new Map());
+    if (status.kind === 'failed' || status.response.type !== 'SYNC_STATUS') {
+      this.peerFailed(planner, peerId, 'timeout', 'TM_ERR_SYNC_ANSWER_INVALID', 'no status');
+      return null;
+    }
+    const added = planner.addPeer(peerId, status.response.latestHeight, new Map());
     if (added.kind !== 'accept') {
       this.deps.logger.warn(
-        { peer: peerId.slice(0, 12), claimed: theirs.latestHeight, code: added.code },
+        { peer: peerId.slice(0, 12), claimed: status.response.latestHeight, code: added.code },
         'sync: peer claims a height its clock cannot have closed; not syncing from it',
       );
-      return this.peerFailed(planner, peerId, 'invalid', added.code, added.detail ?? '');
+      this.peerFailed(planner, peerId, 'invalid', added.code, added.detail ?? '');
+      return null;
     }
+    return { ...status.response, peerId };
+  }
+
+  /** The summary descent with one peer; true when it compared (its differences are then planned). */
+  private async compare(
+    theirs: SyncStatusMessage & { peerId: string },
+    myTop: number,
+    planner: SyncPlanner,
+  ): Promise<boolean> {
+    const { peerId } = theirs;
     const top = Math.min(myTop, theirs.latestHeight);
     if (top < 0) return true;
     let theirRoot = theirs.summaryRoot;
