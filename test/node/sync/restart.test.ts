@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { LedgerEntry } from '../../../src/core/messages/schemas.js';
-import { blockHeightOf } from '../../../src/core/sync/blocks.js';
 import { internals } from '../../../src/node/internals.js';
-import type { TrustMeshNode } from '../../../src/node/node.js';
 import { EntryMaker } from '../../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../../support/mesh.js';
-
-/** Waits (by the wall clock) until every entry a node holds is in a closed block, with no grace. */
-export async function blocksClosed(node: TrustMeshNode, epochMs: number, genesisTime: number): Promise<void> {
-  const entries = node.entriesSince(0, 1000).map((row) => row.entry as LedgerEntry);
-  const last = Math.max(...entries.map((entry) => blockHeightOf({ genesisTime, epochMs }, entry) ?? 0));
-  await waitFor(() => Date.now() >= genesisTime + (last + 1) * epochMs + 20, 5_000, 'blocks closed');
-}
+import { blocksClosed } from '../../support/sync.js';
 
 describe('sync after a restart', () => {
   let mesh: TestMesh;
