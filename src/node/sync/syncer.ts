@@ -334,6 +334,16 @@ export class NodeSync {
       )
         return this.peerFailed(planner, peerId, 'invalid', 'TM_ERR_SYNC_ANSWER_INVALID', 'roots answer');
       diff.receive(query, roots.roots);
+      this.deps.logger.debug(
+        {
+          peer: peerId.slice(0, 12),
+          level: query.level,
+          asked: query.indexes.length,
+          roots: roots.roots.length,
+          differing: diff.differing.size,
+        },
+        'sync: summary descent',
+      );
     }
     planner.addPeer(peerId, theirs.latestHeight, diff.differing);
     return true;
