@@ -34,6 +34,7 @@ import { createState, type EngineState, markSeen, noteDropped, nowOf, seenKey } 
 import type { EngineModules, EngineOptions, EngineStats } from './types.js';
 import { verifySigned } from './verify.js';
 import {
+  castDeferredVotes,
   expireProposals,
   handleCommit,
   handleProposal,
@@ -248,11 +249,14 @@ export class MeshEngine {
   }
 
   /**
-   * While catching up (sync) the node casts no votes — its view of the stake table and ledger may be old — and
+   * While catching up (sync) the node casts no votes — its view of the stake table and ledger may be old; it
+   * votes on the still-fresh proposals it saw meanwhile once caught up (store work: call it in a transaction) — and
    * refuses QUERY with SYNC_REFUSED (TM_ERR_SYNCING) rather than answer with a ledger it knows is incomplete.
    */
   setCatchingUp(catchingUp: boolean): void {
+    const caughtUp = this.state.catchingUp && !catchingUp;
     this.state.catchingUp = catchingUp;
+    if (caughtUp) castDeferredVotes(this.state);
   }
 
   get catchingUp(): boolean {

@@ -393,7 +393,8 @@ export class NodeSync {
       if (result.forged) this.deps.peers.disconnect(peerId, result.code);
       return;
     }
-    planner.completed(peerId, assignment);
+    // Applied either way (entries are idempotent); counted once, by the peer that still held the task.
+    if (!planner.completed(peerId, assignment)) return;
     this.progress.applied(peerId, result.entries);
     this.deps.metrics.syncBlocks.inc({ part: assignment.part });
     this.deps.metrics.syncEntries.inc(result.entries);
@@ -404,7 +405,9 @@ export class NodeSync {
   private finish(reason: string): void {
     this.progress.finish(reason);
     this.deps.view.state = 'synced';
-    this.deps.engine.setCatchingUp(false);
+    this.deps.atomically('voting on proposals seen while syncing', () =>
+      this.deps.engine.setCatchingUp(false),
+    );
     this.deps.changed(this.status());
   }
 }
