@@ -13,8 +13,8 @@ import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { ConnectionLimits } from '../net/transport/connection.js';
 import type { BackoffOptions } from '../net/transport/dialer.js';
 import type { NodeStore } from '../store/interface.js';
+import type { SyncOptions } from './sync/options.js';
 import type { SyncStatus } from './sync/progress.js';
-import type { SyncOptions } from './sync/syncer.js';
 
 export interface NodeOptions {
   readonly dataDir: string;

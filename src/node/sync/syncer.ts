@@ -1,7 +1,5 @@
 // The node's sync driver: serves SYNC_* from the store, and catches up — at start, after each (re)connection and
 // every anti-entropy period — by comparing summaries with several full nodes and fetching differing block parts.
-import type { Crypto } from '../../core/crypto.js';
-import type { MeshEngine } from '../../core/engine/engine.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { PROTOCOL_VERSION } from '../../core/messages/fields.js';
 import type {
@@ -10,71 +8,21 @@ import type {
   SyncResponse,
   SyncStatus as SyncStatusMessage,
 } from '../../core/messages/schemas.js';
-import type { Network } from '../../core/network.js';
 import { answerSyncRequest } from '../../core/sync/answer.js';
 import { maxPlausibleHeight } from '../../core/sync/blocks.js';
 import { SummaryDiff } from '../../core/sync/diff.js';
 import { type Assignment, type FailureKind, SyncPlanner } from '../../core/sync/plan.js';
 import { summaryLevels } from '../../core/sync/summary.js';
-import type { Clock } from '../../core/time.js';
-import type { Logger } from '../../log.js';
-import type { NodeMetrics } from '../../metrics.js';
-import type { PeerManager } from '../../net/peers/peer-manager.js';
 import type { RequestOutcome } from '../../net/reqresp/interface.js';
 import { RequestTracker } from '../../net/reqresp/request-tracker.js';
-import type { SyncTables } from '../../store/sync-tables.js';
 import { fetchPart, type PartFetchDeps } from './fetch-part.js';
-import type { StoreSyncView } from './ledger-view.js';
+import type { SyncDeps, SyncOptions } from './options.js';
 import { SyncProgress, type SyncStatus } from './progress.js';
 
-export interface SyncOptions {
-  /** Period of the anti-entropy round with a few peers (default 24 h); rounds also run after each connection. */
-  readonly antiEntropyMs: number;
-  /** A full node with no full peer this long after start counts as caught up (the first node of a network). */
-  readonly aloneGraceMs: number;
-  /** How long one sync request may wait for its answer. */
-  readonly requestTimeoutMs: number;
-  /** Sync requests outstanding per peer at most. */
-  readonly maxRequestsPerPeer: number;
-  /** Full nodes compared with per round at most (all when fewer are connected). */
-  readonly peersPerRound: number;
-  /** Wait after a connection before a round, so peers connecting together are compared in one round. */
-  readonly settleMs: number;
-  /** A round that reached no peer while catching up is tried again after this long. */
-  readonly retryMs: number;
-  /** How long after its epoch a block counts as closed (default 2 × clockSkewMs). */
-  readonly blockGraceMs?: number;
-}
-
-export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
-  antiEntropyMs: 24 * 3_600_000,
-  aloneGraceMs: 3_000,
-  requestTimeoutMs: 5_000,
-  maxRequestsPerPeer: 4,
-  peersPerRound: 8,
-  settleMs: 150,
-  retryMs: 2_000,
-};
+export { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from './options.js';
 
 /** Roots asked per SYNC_ROOTS request (the answer may still be cut short to fit a frame). */
 const ROOTS_PER_QUERY = 512;
-
-export interface SyncDeps {
-  readonly crypto: Crypto;
-  readonly network: Network;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly metrics: NodeMetrics;
-  readonly engine: MeshEngine;
-  readonly peers: PeerManager;
-  readonly tables: SyncTables;
-  readonly view: StoreSyncView;
-  readonly atomically: <T>(what: string, work: () => T) => T;
-  /** Progress or a change of state, for the node's 'sync' event. */
-  readonly changed: (status: SyncStatus) => void;
-  /** A SYNC_REFUSED nobody here waits for (a refused light-node QUERY). */
-  readonly unmatchedRefusal: (peerId: string, id: string) => void;
-}
 
 type RequestBody<T extends SyncRequest['type']> = Omit<Extract<SyncRequest, { type: T }>, 'id' | 'version'>;
 

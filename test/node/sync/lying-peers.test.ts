@@ -76,7 +76,7 @@ describe('sync past lying peers', () => {
     node.syncStatus().peers.find((peer) => peer.nodeId === liar.signer.nodeId);
 
   test('a peer claiming a height its clock cannot have closed is refused', async () => {
-    const { node, liar } = await catchUp((request, honest) =>
+    const { node, liar } = await catchUp((_request, honest) =>
       honest.type === 'SYNC_STATUS' ? { ...honest, latestHeight: honest.latestHeight + 10_000_000 } : honest,
     );
     assert.ok(liarStatus(node, liar)!.failures >= 1);
