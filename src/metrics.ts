@@ -13,6 +13,8 @@ export interface NodeMetricsSources {
   /** Discovery: nodes in the routing table, and its counters (lookups, hops summed, entries dropped, dials failed). */
   routingTableSize?(): number;
   discoveryStats?(): Record<string, number>;
+  /** Sync readiness (1 caught up, 0 syncing) and block parts planned but not yet applied. */
+  sync?(): { readonly synced: boolean; readonly lagBlocks: number };
 }
 
 export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
@@ -74,8 +76,42 @@ export function createNodeMetrics(sources: NodeMetricsSources) {
       'kind',
       sources.discoveryStats,
     );
+  const sync = sources.sync;
+  if (sync !== undefined) {
+    gauge('trustmesh_sync_state', 'Sync state: 1 caught up (ready), 0 catching up', () =>
+      sync().synced ? 1 : 0,
+    );
+    gauge(
+      'trustmesh_sync_lag_blocks',
+      'Block parts planned by sync and not yet applied',
+      () => sync().lagBlocks,
+    );
+  }
   return {
     registry,
+    syncBlocks: new Counter({
+      name: 'trustmesh_sync_blocks_fetched_total',
+      help: 'Block parts fetched, verified and applied by sync, by part',
+      labelNames: ['part'],
+      registers: [registry],
+    }),
+    syncEntries: new Counter({
+      name: 'trustmesh_sync_entries_applied_total',
+      help: 'Entries imported by sync (each verified)',
+      registers: [registry],
+    }),
+    syncRequests: new Counter({
+      name: 'trustmesh_sync_requests_total',
+      help: 'Sync requests sent, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    syncFailures: new Counter({
+      name: 'trustmesh_sync_peer_failures_total',
+      help: 'Sync peers that timed out or served something failing verification, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     engine,
     lookupHops: new Histogram({
       name: 'trustmesh_discovery_lookup_hops',

@@ -110,6 +110,11 @@ export const ERROR_CODES = {
   TM_ERR_KEY_MISSING: { status: 500, message: 'no node key in this data directory; run `trust-mesh init`' },
   TM_ERR_STORE: { status: 500, message: 'storage failure' },
   TM_ERR_NOT_RUNNING: { status: 503, message: 'the node is not running' },
+  TM_ERR_SYNCING: {
+    status: 503,
+    message: 'the node is catching up with the network and does not answer authoritatively yet',
+  },
+  TM_ERR_PEER_FILTERED: { status: 403, message: 'the link to this peer is not allowed here' },
   TM_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   TM_ERR_UNAUTHORIZED: { status: 401, message: 'a valid bearer token is required' },
   TM_ERR_FORBIDDEN: { status: 403, message: 'the token lacks the required scope' },

@@ -21,6 +21,7 @@ export interface EngineEventHooks {
   /** NODES answers and accepted PEER_ANNOUNCEs, for discovery. */
   readonly nodes?: NonNullable<EngineEvents['nodes']>;
   readonly announced?: (peerId: string, announce: PeerAnnounce) => void;
+  readonly sync: NonNullable<EngineEvents['sync']>;
 }
 
 export function engineEvents(hooks: EngineEventHooks): EngineEvents {
@@ -51,6 +52,7 @@ export function engineEvents(hooks: EngineEventHooks): EngineEvents {
     blacklisted: (nodeId) => defer(() => emit('blacklisted', nodeId)),
     queryResult: hooks.queryResult,
     ...(hooks.nodes === undefined ? {} : { nodes: hooks.nodes }),
+    sync: hooks.sync,
     accepted: (peerId, message) => {
       if (message.type === 'PEER_ANNOUNCE') hooks.announced?.(peerId, message);
       if (hooks.wantsMessages()) defer(() => emit('message', message, peerId));

@@ -5,12 +5,14 @@ import type { Discovery } from '../net/kad/discovery.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
 import type { NodeStore } from '../store/interface.js';
 import type { TrustMeshNode } from './node.js';
+import type { NodeSync } from './sync/syncer.js';
 
 export interface NodeInternals {
   readonly engine: MeshEngine;
   readonly peers: PeerManager;
   readonly store: NodeStore;
   readonly discovery: Discovery;
+  readonly sync: NodeSync | null;
 }
 
 export function internals(node: TrustMeshNode): NodeInternals {

@@ -37,7 +37,8 @@ const MAX_COMPLETE = 100_000;
 const CATCH_UP_SUBJECTS = 256;
 
 export class LightLookup {
-  private readonly queries: RequestTracker<QueryResult>;
+  /** null: the full node refused (it is catching up), so the lookup moves on at once. */
+  private readonly queries: RequestTracker<QueryResult | null>;
   private counter = 0;
   /**
    * Subjects ("agent\u0000principal") and agents ("agent\u0000") fetched whole while connected: only those are
@@ -55,7 +56,7 @@ export class LightLookup {
     private readonly options: LightLookupOptions = DEFAULT_LIGHT_LOOKUP,
     modules: LightLookupModules = {},
   ) {
-    this.queries = new RequestTracker<QueryResult>(
+    this.queries = new RequestTracker<QueryResult | null>(
       {
         timeoutMs: options.timeoutMs,
         maxOutstandingPerPeer: options.maxQueriesPerPeer ?? MAX_QUERIES_PER_PEER,
@@ -70,6 +71,11 @@ export class LightLookup {
   /** Called for every QUERY_RESULT the engine receives; only the asked node's answer to that id counts. */
   onResult(peerId: string, result: QueryResult): void {
     this.queries.respond(peerId, result.id, result);
+  }
+
+  /** A full node that is catching up refuses a QUERY with SYNC_REFUSED under its id: ask the next one now. */
+  onRefused(peerId: string, id: string): void {
+    this.queries.respond(peerId, id, null);
   }
 
   private markComplete(key: string): void {

@@ -25,8 +25,10 @@ import { finishPendingRotation, promotePendingKey, writePendingKey } from './key
 import { openListener } from './listener.js';
 import { logSettled } from './node-log.js';
 import { NodeParts } from './parts.js';
+import type { SyncStatus } from './sync/progress.js';
 import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
+export type { SyncStatus } from './sync/progress.js';
 export type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
 /** How long a settled proposal's status stays answerable (GET /v1/updates/:id); its commit stays forever. */
@@ -125,8 +127,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return this.parts.metrics;
   }
 
-  // ---- Time --------------------------------------------------------------------------------------------
-
   private lastPrune = Number.NEGATIVE_INFINITY;
 
   private tick(): void {
@@ -144,8 +144,6 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
       // fail() already stopped the node.
     }
   }
-
-  // ---- Fail-stop -----------------------------------------------------------------------------------------
 
   /**
    * Runs engine work in one storage transaction. If it throws (a storage failure, or a bug), the transaction
@@ -336,12 +334,15 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return this.parts.status(this.type, this.endpoint, this.startedAt);
   }
 
+  /** Whether the node has caught up (ready: votes, answers queries) and how far sync got; see node/sync. */
+  syncStatus(): SyncStatus {
+    return this.parts.syncStatus();
+  }
+
   /** Counters since start: the engine's, the signature checks', and duplicate frames dropped unparsed. */
   stats() {
     return this.parts.stats();
   }
-
-  // ---- Shutdown ----------------------------------------------------------------------------------------
 
   /** Closes sockets (code 1001), stops timers and closes storage; resolves within a few seconds. */
   stop(): Promise<void> {

@@ -20,12 +20,16 @@ import { PeerManager } from '../net/peers/peer-manager.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../net/transport/connection.js';
 import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
 import type { NodeStore } from '../store/interface.js';
+import { syncTablesOf } from '../store/sync-tables.js';
 import { VERSION } from '../version.js';
 import { engineEvents } from './engine-events.js';
 import { InboundPath } from './inbound.js';
 import { LightLookup } from './light-lookup.js';
 import { resolveModules } from './modules.js';
 import { PeerJudge } from './peer-judge.js';
+import { StoreSyncView } from './sync/ledger-view.js';
+import { SyncProgress, type SyncStatus } from './sync/progress.js';
+import { DEFAULT_SYNC_OPTIONS, NodeSync } from './sync/syncer.js';
 import type { NodeEvents, NodeModules, NodeOptions, NodeStatus } from './types.js';
 
 /** A node alone for this long (and every such period after) logs a warning. */
@@ -56,6 +60,8 @@ export class NodeParts {
   /** Only light nodes ask others for records they do not hold. */
   readonly lightLookup: LightLookup | null;
   readonly discovery: Discovery;
+  /** Full and bridge nodes catch up and serve sync; light nodes refresh what they hold (LightLookup). */
+  readonly sync: NodeSync | null;
   private readonly networkId: string;
   private readonly network: Network;
   private readonly crypto: Crypto;
@@ -99,6 +105,10 @@ export class NodeParts {
       duplicateFrames: () => this.frames.dropped,
       routingTableSize: () => this.discovery.table.size,
       discoveryStats: () => ({ ...this.discovery.stats }),
+      sync: () => {
+        const { ready, blocksTotal, blocksDone } = this.syncStatus();
+        return { synced: ready, lagBlocks: blocksTotal - blocksDone };
+      },
     });
     this.peers = new PeerManager(
       {
@@ -111,6 +121,7 @@ export class NodeParts {
         backoff: options.backoff ?? DEFAULT_BACKOFF,
         ...(options.tlsCa === undefined ? {} : { tlsClient: { ca: options.tlsCa } }),
         ...(options.admission === undefined ? {} : { admission: options.admission }),
+        ...(options.allowPeer === undefined ? {} : { allowPeer: options.allowPeer }),
       },
       {
         crypto: modules.crypto,
@@ -128,6 +139,7 @@ export class NodeParts {
           hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
           this.discovery.established(session);
           this.lightLookup?.fullNodesChanged();
+          this.sync?.peerConnected();
           const summary = this.peers.summaries().find((peer) => peer.nodeId === session.nodeId);
           if (summary) hooks.defer(() => hooks.emit('peer:connected', summary));
         },
@@ -135,6 +147,7 @@ export class NodeParts {
           this.metrics.connections.inc({ code: code ?? 'closed' });
           this.discovery.closed(session.nodeId!);
           this.lightLookup?.fullNodesChanged();
+          if (session.nodeId !== null) this.sync?.peerGone(session.nodeId);
           hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
@@ -189,11 +202,46 @@ export class NodeParts {
           queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
           nodes: (peerId, answer) => this.discovery.nodes(peerId, answer),
           announced: (peerId, announce) => this.discovery.announced(peerId, announce),
+          sync: (peerId, message) => {
+            if (this.sync !== null) this.sync.onMessage(peerId, message);
+            else if (message.type === 'SYNC_REFUSED') this.lightLookup?.onRefused(peerId, message.id);
+          },
         }),
       },
     );
     this.lightLookup =
       type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
+    const tables = type === 'light' ? null : syncTablesOf(this.store);
+    const syncOptions = { ...DEFAULT_SYNC_OPTIONS, ...options.sync };
+    this.sync =
+      tables === null
+        ? null
+        : new NodeSync(
+            {
+              crypto: modules.crypto,
+              network,
+              clock: this.clock,
+              logger: this.logger,
+              metrics: this.metrics,
+              engine: this.engine,
+              peers: this.peers,
+              tables,
+              view: new StoreSyncView(
+                modules.crypto,
+                this.store,
+                tables,
+                network,
+                this.clock,
+                syncOptions.blockGraceMs ?? 2 * clockSkewMs,
+              ),
+              atomically: hooks.atomically,
+              changed: (status) => hooks.defer(() => hooks.emit('sync', status)),
+              unmatchedRefusal: () => {},
+            },
+            syncOptions,
+          );
+    this.alwaysSynced = new SyncProgress(() => this.clock.now(), this.logger);
+    this.alwaysSynced.state = 'synced';
     this.inbound = new InboundPath({
       engine: () => this.engine,
       atomically: hooks.atomically,
@@ -215,6 +263,13 @@ export class NodeParts {
         }
       },
     });
+  }
+
+  /** What a node without block sync (a light node, or a store without sync tables) reports: ready at once. */
+  private readonly alwaysSynced: SyncProgress;
+
+  syncStatus(): SyncStatus {
+    return (this.sync?.progress ?? this.alwaysSynced).snapshot();
   }
 
   private lonelySince: number | null = null;
@@ -298,6 +353,7 @@ export class NodeParts {
           peers.addTarget(node.endpoint, node.publicKey);
       }
     }
+    this.sync?.start();
     peers.start();
     this.discovery.start();
   }
@@ -307,6 +363,7 @@ export class NodeParts {
     this.inbound?.stop();
     this.lightLookup?.stop();
     this.discovery?.stop();
+    this.sync?.stop();
     this.peers?.stop();
   }
 

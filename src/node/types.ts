@@ -16,6 +16,8 @@ import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { ConnectionLimits } from '../net/transport/connection.js';
 import type { BackoffOptions } from '../net/transport/dialer.js';
 import type { NodeStore } from '../store/interface.js';
+import type { SyncOptions } from './sync/options.js';
+import type { SyncStatus } from './sync/progress.js';
 
 export interface NodeOptions {
   readonly dataDir: string;
@@ -57,6 +59,10 @@ export interface NodeOptions {
   readonly admission?: Partial<AdmissionLimits>;
   /** Per-connection budgets for what peers send (see net/link-budget.ts for the defaults and why). */
   readonly linkBudget?: LinkBudgetLimits;
+  /** Catch-up and anti-entropy tuning (see DEFAULT_SYNC_OPTIONS in node/sync/syncer.ts). */
+  readonly sync?: Partial<SyncOptions>;
+  /** Link filter (see PeerManagerOptions.allowPeer): false refuses a link; tests cut partitions with it. */
+  readonly allowPeer?: (nodeId: string | null, endpoint: string) => boolean;
 }
 
 /** What a node runs on; every one has a default (see modules.ts). Injected modules stay the caller's to close. */
@@ -91,6 +97,8 @@ export interface NodeEvents {
   fatal: [error: unknown];
   /** A message refused by the engine or the frame decoder, with the reason. */
   dropped: [peerId: string, type: string, kind: 'ignore' | 'reject', code: ErrorCode];
+  /** Sync progress or a change of its state (see syncStatus()). */
+  sync: [status: SyncStatus];
 }
 
 export interface NodeStatus {

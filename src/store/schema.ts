@@ -57,6 +57,17 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX peers_by_last_seen ON peers (last_seen_ms);
   `,
+  // Sync: a block is a range of order-key instants (at_ms), so an index on it serves any epoch length; and the
+  // block parts applied by sync, recorded in the transaction that stored their entries (resumable after a crash).
+  `
+  CREATE INDEX entries_by_order_instant ON entries (at_ms);
+  CREATE TABLE sync_applied (
+    height INTEGER NOT NULL,
+    root TEXT NOT NULL,
+    part TEXT NOT NULL,
+    PRIMARY KEY (height, root, part)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

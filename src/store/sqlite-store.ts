@@ -21,6 +21,7 @@ import { LightBudget, type Tally } from './light-budget.js';
 import { migrate } from './schema.js';
 import { prepareStatements, type SeqBody, type Statements } from './statements.js';
 import { guarded, storeError } from './store-error.js';
+import { SyncTables } from './sync-tables.js';
 
 /** Largest page any paged read returns (a QUERY_RESULT carries at most 1000 entries). */
 export const MAX_PAGE = 1000;
@@ -60,6 +61,7 @@ export class SqliteStore implements NodeStore {
   private hashCache: string | null = null;
   /** An append failed partway inside the current transaction level, which therefore must not commit. */
   private torn = false;
+  private readonly sync: SyncTables;
 
   static open(path: string, options: SqliteStoreOptions): SqliteStore {
     const budget = options.lightBudgetBytes;
@@ -93,6 +95,7 @@ export class SqliteStore implements NodeStore {
   ) {
     this.crypto = options.crypto;
     this.s = prepareStatements(db);
+    this.sync = new SyncTables(db, (what, work) => this.read(what, work));
     this.inTransaction = db.transaction((work: () => unknown) => work());
     const totals = this.s.entryTotals.get()!;
     this.counters = {
@@ -271,6 +274,11 @@ export class SqliteStore implements NodeStore {
   /** Marks a subject as just used, so a light node evicts it last; a no-op on full nodes. */
   touch(agentId: string, principalId: string): void {
     if (this.budget?.touch(agentId, principalId)) this.write('touch', () => this.budget?.flushTouches());
+  }
+
+  /** Block reads and the applied-part record for sync (see sync-tables.ts). */
+  syncTables(): SyncTables {
+    return this.sync;
   }
 
   // ---- Proposals and peers ----------------------------------------------------------------------------------

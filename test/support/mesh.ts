@@ -46,7 +46,9 @@ export class TestMesh {
         storageSync: 'normal',
         // Tests wire their own topology; discovery would add links behind their back. Tests of it pass its options.
         discovery: { enabled: false },
+        // A node alone is ready at once (tests submit right after start); sync tests set their own grace.
         ...options,
+        sync: { aloneGraceMs: 0, ...options.sync },
       },
       modules,
     );

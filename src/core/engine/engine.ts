@@ -35,6 +35,7 @@ import { createState, type EngineState, markSeen, noteDropped, nowOf, seenKey } 
 import type { EngineModules, EngineOptions, EngineStats } from './types.js';
 import { verifySigned } from './verify.js';
 import {
+  castDeferredVotes,
   expireProposals,
   handleCommit,
   handleProposal,
@@ -154,6 +155,17 @@ export class MeshEngine {
       case 'VOTE':
         return this.once(message, () => handleVote(state, from, message));
       case 'QUERY':
+        // Behind, this node's answer could omit what it has not caught up on: it refuses rather than mislead.
+        if (state.catchingUp) {
+          state.modules.output.send(from, {
+            type: 'SYNC_REFUSED',
+            version: PROTOCOL_VERSION,
+            id: message.id,
+            code: 'TM_ERR_SYNCING',
+            latestHeight: -1,
+          });
+          return ignore('TM_ERR_SYNCING');
+        }
         state.modules.output.send(
           from,
           packQueryResult(state.modules.ledger, message, state.options.network.params.maxFrameBytes),
@@ -175,12 +187,23 @@ export class MeshEngine {
       case 'NODES':
         state.modules.events?.nodes?.(from, message);
         return accept(undefined);
+      case 'SYNC_STATUS_REQUEST':
+      case 'SYNC_ROOTS_REQUEST':
+      case 'SYNC_BLOCK_REQUEST':
+      case 'SYNC_STATUS':
+      case 'SYNC_ROOTS':
+      case 'SYNC_BLOCK':
+      case 'SYNC_REFUSED':
+        // Link messages served from storage by the shell (node/sync): they change nothing in the engine.
+        if (state.modules.events?.sync === undefined)
+          return ignore('TM_ERR_UNKNOWN_TYPE', `${message.type} is not served here`);
+        state.modules.events.sync(from, message);
+        return accept(undefined);
       case 'HANDSHAKE':
       case 'HANDSHAKE_ACK':
         return reject('TM_ERR_HANDSHAKE_UNEXPECTED', 'handshake already complete');
       default:
-        // Heartbeats are answered by the connection; sync requests by the sync layer (core/sync/answer.ts),
-        // never by the engine: they change nothing here.
+        // Heartbeats are answered by the connection.
         return ignore('TM_ERR_UNKNOWN_TYPE', `${message.type} is not served here`);
     }
   }
@@ -242,6 +265,21 @@ export class MeshEngine {
   importEntry(entry: LedgerEntry): Outcome<void> {
     if (entry.type === 'COMMIT') return importCommit(this.state, entry);
     return importCritical(this.state, entry);
+  }
+
+  /**
+   * While catching up (sync) the node casts no votes — its view of the stake table and ledger may be old; it
+   * votes on the still-fresh proposals it saw meanwhile once caught up (store work: call it in a transaction) — and
+   * refuses QUERY with SYNC_REFUSED (TM_ERR_SYNCING) rather than answer with a ledger it knows is incomplete.
+   */
+  setCatchingUp(catchingUp: boolean): void {
+    const caughtUp = this.state.catchingUp && !catchingUp;
+    this.state.catchingUp = catchingUp;
+    if (caughtUp) castDeferredVotes(this.state);
+  }
+
+  get catchingUp(): boolean {
+    return this.state.catchingUp;
   }
 
   // ---- Local actions -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { CommitContext } from '../consensus/commit.js';
 import { ProposalBook } from '../consensus/proposals.js';
 import { TimeCache } from '../gossip/time-cache.js';
 import { PROTOCOL_VERSION } from '../messages/fields.js';
-import type { KeyRotation, Message, PeerAnnounce, Vote } from '../messages/schemas.js';
+import type { KeyRotation, Message, PeerAnnounce, TrustUpdate, Vote } from '../messages/schemas.js';
 import { AnnounceBook } from '../nodes/announce-book.js';
 import { NodeRegistry } from '../nodes/registry.js';
 import type { Failure } from '../outcome.js';
@@ -49,6 +49,10 @@ export interface EngineState {
   lastAnnounceAt: number;
   /** The rotation that made this node's current id, re-sent to each new peer: it may not have heard of it. */
   ownRotation: KeyRotation | null;
+  /** The node is catching up (sync): it casts no votes and answers no QUERY until it has caught up. */
+  catchingUp: boolean;
+  /** Proposals seen while catching up, voted on (if still fresh) once caught up; bounded. */
+  readonly deferredVotes: Array<{ update: TrustUpdate; digest: string; from: string | null }>;
 }
 
 /** Token buckets by origin node id: spent only by messages whose signature checked out, so none can be forged. */
@@ -101,6 +105,8 @@ export function createState(options: EngineOptions, modules: EngineModules): Eng
     ownAnnounce: null,
     lastAnnounceAt: Number.NEGATIVE_INFINITY,
     ownRotation: null,
+    catchingUp: false,
+    deferredVotes: [],
   };
 }
 

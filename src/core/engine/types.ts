@@ -5,7 +5,16 @@ import type { ProposalLog, ProposalRecord } from '../consensus/proposals.js';
 import type { Crypto } from '../crypto.js';
 import type { ErrorCode } from '../errors.js';
 import type { Ledger } from '../ledger.js';
-import type { Commit, CriticalEvent, Message, Nodes, PeerInfo, QueryResult } from '../messages/schemas.js';
+import type {
+  Commit,
+  CriticalEvent,
+  Message,
+  Nodes,
+  PeerInfo,
+  QueryResult,
+  SyncRequest,
+  SyncResponse,
+} from '../messages/schemas.js';
 import type { Network } from '../network.js';
 import type { Outcome } from '../outcome.js';
 import type { Signer } from '../signing.js';
@@ -51,6 +60,8 @@ export interface EngineEvents {
   queryResult?(peerId: string, result: QueryResult): void;
   /** A neighbour's NODES answer (to a FIND_NODE this node's discovery sent); checked by the discovery. */
   nodes?(peerId: string, answer: Nodes): void;
+  /** A sync request or answer from a neighbour (served and consumed by the shell's sync layer). */
+  sync?(peerId: string, message: SyncRequest | SyncResponse): void;
   /** A gossiped or routed message passed every check (after it was applied, before it is forwarded). */
   accepted?(peerId: string, message: Message): void;
   /** Every message this node did not accept, with why (for logs and metrics). */

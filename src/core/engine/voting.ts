@@ -50,8 +50,36 @@ export function handleProposal(state: EngineState, from: string, update: TrustUp
   const key = proposalKey(update.origin, update.id);
   if (state.routes.get(key, nowOf(state)) === undefined) state.routes.set(key, from, nowOf(state));
   const problem = judgeUpdate(update, registry);
-  if (votesHere(state)) castVote(state, update, verified.value, problem, from);
+  if (votesHere(state)) voteOrDefer(state, update, verified.value, problem, from);
   return problem === null || contentProblem(update) !== null ? accept(undefined) : ignore(problem);
+}
+
+/** Proposals remembered while catching up, at most. */
+const MAX_DEFERRED_VOTES = 1_024;
+
+/** A node catching up judges by a stake table and ledger that may be old: it votes once caught up instead. */
+function voteOrDefer(
+  state: EngineState,
+  update: TrustUpdate,
+  digest: string,
+  problem: ErrorCode | null,
+  cameFrom: string | null,
+): void {
+  if (!state.catchingUp) castVote(state, update, digest, problem, cameFrom);
+  else if (state.deferredVotes.length < MAX_DEFERRED_VOTES)
+    state.deferredVotes.push({ update, digest, from: cameFrom });
+}
+
+/** Caught up: votes on the proposals seen meanwhile that are still fresh, judged by today's ledger. */
+export function castDeferredVotes(state: EngineState): void {
+  const deferred = state.deferredVotes.splice(0);
+  const now = nowOf(state);
+  for (const { update, digest, from } of deferred) {
+    if (!isFresh(update, now, state.options.network.params.clockSkewMs)) continue;
+    castVote(state, update, digest, judgeUpdate(update, state.registry), from);
+    if (update.origin === state.signer.nodeId && state.proposals.get(update.id) !== undefined)
+      settleIfDecided(state, update.id);
+  }
 }
 
 function castVote(
@@ -250,7 +278,7 @@ export function propose(
     const problem = isFresh(update, now, params.clockSkewMs)
       ? judgeUpdate(update, state.registry)
       : 'TM_ERR_TIMESTAMP_SKEW';
-    castVote(state, update, digest.value, problem, null);
+    voteOrDefer(state, update, digest.value, problem, null);
   }
   // Decided already when this node's vote alone settles it, or when nothing could (a network without stake).
   if (state.proposals.get(update.id) !== undefined) settleIfDecided(state, update.id);

@@ -20,7 +20,7 @@ const SLOW_RETRY: ReadonlySet<ErrorCode | null> = new Set<ErrorCode | null>([
 ]);
 
 export interface DiallerDeps {
-  readonly options: Pick<PeerManagerOptions, 'network' | 'backoff' | 'tlsClient'>;
+  readonly options: Pick<PeerManagerOptions, 'network' | 'backoff' | 'tlsClient' | 'allowPeer'>;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
@@ -98,6 +98,11 @@ export class Dialler {
     if (this.stopped || target.retired || target.connecting) return;
     // Already connected to that node another way (it dialled us): check again later instead of duplicating.
     if (target.nodeId !== undefined && this.deps.isConnected(target.nodeId)) {
+      this.scheduleDial(target);
+      return;
+    }
+    // A link the filter refuses now (a partition in a test or the simulator) is tried again after backoff.
+    if (this.deps.options.allowPeer?.(target.nodeId ?? null, target.url) === false) {
       this.scheduleDial(target);
       return;
     }

@@ -73,6 +73,11 @@ export interface PeerManagerOptions {
   readonly tlsClient?: Pick<ClientOptions, 'ca' | 'rejectUnauthorized'>;
   /** Inbound admission bounds beyond maxInboundPeers (see admission.ts for the defaults). */
   readonly admission?: Partial<AdmissionLimits>;
+  /**
+   * Link filter: false refuses a link to that node or endpoint — checked before dialling (nodeId null while
+   * unknown) and once the handshake proved the node. Tests and the simulator cut partitions with it.
+   */
+  readonly allowPeer?: (nodeId: string | null, endpoint: string) => boolean;
 }
 
 export interface PeerManagerModules {

@@ -160,6 +160,11 @@ export class PeerManager implements EngineOutput {
       session.dialTarget.nodeId = peer.nodeId;
       session.dialTarget.failingSince = undefined;
     }
+    const endpoint = session.dialTarget?.url ?? session.connection.remoteAddress;
+    if (this.options.allowPeer?.(peer.nodeId, endpoint) === false) {
+      this.refuse(session, 'TM_ERR_PEER_FILTERED', peer.nodeId.slice(0, 12));
+      return;
+    }
     const loser = this.sessions.duplicateLoser(session);
     if (loser !== null) {
       this.refuse(loser, 'TM_ERR_DUPLICATE_CONNECTION', peer.nodeId.slice(0, 12));
@@ -282,6 +287,16 @@ export class PeerManager implements EngineOutput {
   }
 
   // ---- Introspection and shutdown ----------------------------------------------------------------------
+
+  /** Closes every established link the allowPeer filter refuses now (call it after the filter changed). */
+  applyLinkFilter(): void {
+    const allow = this.options.allowPeer;
+    if (allow === undefined) return;
+    for (const session of this.sessions.established()) {
+      const endpoint = session.dialTarget?.url ?? session.connection.remoteAddress;
+      if (!allow(session.nodeId!, endpoint)) this.refuse(session, 'TM_ERR_PEER_FILTERED');
+    }
+  }
 
   connectedIds(): string[] {
     return this.sessions.nodeIds();
