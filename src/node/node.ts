@@ -20,7 +20,6 @@ import type { RoutingSnapshot } from '../net/kad/interface.js';
 import type { PeerSummary } from '../net/peers/peer-manager.js';
 import type { MeshListener } from '../net/transport/server.js';
 import type { SequencedEntry } from '../store/interface.js';
-import { VERSION } from '../version.js';
 import { finishPendingRotation, promotePendingKey, writePendingKey } from './key-file.js';
 import { openListener } from './listener.js';
 import { logSettled } from './node-log.js';

@@ -43,12 +43,12 @@ describe('VerifierPool', () => {
       const many = await Promise.all(
         Array.from({ length: 20 }, (_, i) => pool.verifyBatch(mixedChecks(i + 1))),
       );
-      many.forEach((results, i) =>
+      for (const [i, results] of many.entries()) {
         assert.deepEqual(
           results,
           mixedChecks(i + 1).map((_, j) => j % 4 === 0),
-        ),
-      );
+        );
+      }
     } finally {
       await pool.close();
     }
