@@ -42,12 +42,17 @@ export type {
 export { ERROR_CODES, type ErrorCode, isTrustMeshError, TrustMeshError } from './core/errors.js';
 export type { Ledger, LedgerPage } from './core/ledger.js';
 export { ledgerKey } from './core/ledger.js';
+export { ManualClock } from './core/memory/manual-clock.js';
+export { MemoryLedger } from './core/memory/memory-ledger.js';
+export { MemoryOutput } from './core/memory/memory-output.js';
+export { SeededEntropy } from './core/memory/seeded-entropy.js';
 export { decodeFrame, decodeValue } from './core/messages/decode.js';
 export { PROTOCOL_VERSION, TRUST_EVENTS, type TrustEvent } from './core/messages/fields.js';
 export { MESSAGE_INFO } from './core/messages/registry.js';
 export * from './core/messages/schemas.js';
 export { loadNetwork, type Network, type NetworkFile, type NetworkParams } from './core/network.js';
 export type { Outcome } from './core/outcome.js';
+export { InlineSignatureVerifier, type SignatureVerifier } from './core/signature-verifier.js';
 export {
   canonicalJson,
   messageDigest,
@@ -62,11 +67,20 @@ export {
 export { deriveRecord, type MeshTrustRecord } from './core/state/record.js';
 export type { Clock, Entropy } from './core/time.js';
 export { createSigner, generateKeyPair, keyPairFromSeed, sodiumCrypto } from './crypto/sodium.js';
+export { VerifierPool } from './crypto/verifier-pool.js';
 // ---- Running nodes ------------------------------------------------------------------------------------------
 export { Devnet, type DevnetMember, type DevnetOptions, devnetTopology, diameter } from './devnet/devnet.js';
 export { runSmoke, type SmokeReport } from './devnet/smoke.js';
 export { createLogger, type Logger, silentLogger } from './log.js';
 export { createKey, keyPath, loadKey } from './node/key-file.js';
-export { type NodeEvents, type NodeModules, type NodeOptions, TrustMeshNode } from './node/node.js';
+export {
+  type NodeEvents,
+  type NodeModules,
+  type NodeOptions,
+  type SyncStatus,
+  TrustMeshNode,
+} from './node/node.js';
+export { runSimulation, type SimulationResult } from './sim/run.js';
+export { loadScenario } from './sim/scenario.js';
 export { SqliteStore } from './store/sqlite-store.js';
 export { VERSION } from './version.js';
