@@ -14,7 +14,7 @@ import { TestMesh } from '../../support/mesh.js';
 
 const CHILD = fileURLToPath(new URL('../../fixtures/sync-crash-child.js', import.meta.url));
 /** 100 entries a block over 60 blocks: many pages and parts, yet a fast suite. */
-const ENTRIES = 6_000;
+const ENTRIES = 20_000;
 
 /** Runs the child until it prints a line `stop` accepts (then kills it) or it exits; returns its lines. */
 async function runChild(
@@ -49,12 +49,13 @@ describe('sync survives kill -9', () => {
     await mesh.cleanup();
   });
 
-  test('killed during a 6,000-entry sync, a node resumes without refetching applied parts', async () => {
+  test(`killed during a ${ENTRIES.toLocaleString('en')}-entry sync, a node resumes without refetching applied parts`, async () => {
     const network = testNetwork([10, 0, 0], { epochMs: 1_000 });
     mesh = new TestMesh(network);
     const server = await mesh.start(testKeyPair(0), { sync: { blockGraceMs: 0 } });
     // 100 entries per block, signed here and stored straight into the serving node.
-    const maker = new EntryMaker({ network, clock: new ManualClock(Date.now() - 90_000) });
+    // Dated 10 ms apart and all in the past by 30 s, so every block is closed and served by sync.
+    const maker = new EntryMaker({ network, clock: new ManualClock(Date.now() - ENTRIES * 10 - 30_000) });
     const { store } = internals(server);
     store.transaction(() => {
       for (let i = 0; i < ENTRIES; i++) {
