@@ -77,7 +77,9 @@ describe('operator commands: network files and offline key rotation', () => {
     nodeB.addPeer(nodeA.endpoint);
     await waitFor(
       () => internals(nodeA).engine.registry.currentId(oldB) === newB,
-      5_000,
+      // B's new id is not in the network file, so it first proves 20 bits of admission work (about a million
+      // hashes: under a second idle, several on a loaded machine) before A admits it and hears of the rotation.
+      30_000,
       'a to learn the rotation',
     );
     assert.equal(internals(nodeA).engine.registry.stakeOf(newB), 100);
