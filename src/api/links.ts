@@ -14,6 +14,7 @@ export const paths = {
   status: '/v1/status',
   peers: '/v1/peers',
   health: '/healthz',
+  ready: '/readyz',
   metrics: '/metrics',
   openapi: '/openapi.json',
 } as const;

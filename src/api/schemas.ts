@@ -188,6 +188,32 @@ export const HistoryPage = Type.Object({
 });
 export type HistoryPage = Static<typeof HistoryPage>;
 
+/** Where this node stands in catching up with the network (the node's syncStatus()), times as ISO 8601. */
+export const SyncProgress = Type.Object(
+  {
+    state: Type.Union([Type.Literal('syncing'), Type.Literal('synced')]),
+    ready: Type.Boolean({ description: 'caught up: votes, and its reads are authoritative' }),
+    startedAt: Type.String(),
+    finishedAt: Type.Optional(Type.String()),
+    blocksTotal: Type.Integer({ description: 'block parts planned since start' }),
+    blocksDone: Type.Integer({ description: 'block parts applied since start' }),
+    entriesApplied: Type.Integer(),
+    entriesPerSecond: Type.Integer(),
+    etaMs: Type.Optional(Type.Integer()),
+    peers: Type.Array(
+      Type.Object({
+        nodeId: NodeId,
+        blocks: Type.Integer(),
+        entries: Type.Integer(),
+        failures: Type.Integer({ description: 'timeouts and answers that failed verification' }),
+      }),
+    ),
+    lastRoundAt: Type.Optional(Type.String({ description: 'when the last comparison with peers ended' })),
+  },
+  { description: 'sync state and progress' },
+);
+export type SyncProgress = Static<typeof SyncProgress>;
+
 export const NodeStatus = Type.Object({
   nodeId: NodeId,
   publicKey: Type.String(),
@@ -203,6 +229,7 @@ export const NodeStatus = Type.Object({
   }),
   pendingProposals: Type.Integer(),
   uptimeMs: Type.Number(),
+  sync: SyncProgress,
 });
 export type NodeStatus = Static<typeof NodeStatus>;
 
@@ -237,6 +264,24 @@ export type PeerList = Static<typeof PeerList>;
 
 export const Health = Type.Object({ status: Type.Literal('ok'), nodeId: NodeId, peers: Type.Integer() });
 export type Health = Static<typeof Health>;
+
+export const Readiness = Type.Object({
+  status: Type.Literal('ready'),
+  nodeId: NodeId,
+  peers: Type.Integer(),
+  sync: SyncProgress,
+});
+export type Readiness = Static<typeof Readiness>;
+
+/** /readyz while catching up: the error shape (TM_ERR_SYNCING) with the progress beside it. */
+export const NotReady = Type.Object(
+  {
+    ...ApiErrorBody.properties,
+    sync: Type.Optional(SyncProgress),
+  },
+  { description: 'an error answer; `sync` is there when the node is catching up (TM_ERR_SYNCING)' },
+);
+export type NotReady = Static<typeof NotReady>;
 
 /** The JSON in each SSE `data:` line: a summary to act on, and the signed entry itself to verify if wished. */
 export const StreamEvent = Type.Object(

@@ -157,12 +157,13 @@ export async function startBridgeApi(
   await app.register(swagger, {
     ...DOCUMENT,
     // Security and the gate's answers follow from each route's `access`, so routes cannot forget them.
-    // Every route may also answer 429 (the rate limit), 500 (TM_ERR_INTERNAL) and 503 (the node is stopping).
+    // Every route may also answer 429 (the rate limit), 500 (TM_ERR_INTERNAL) and 503 (the node is stopping);
+    // a route's own schema for one of them wins (/readyz's 503 carries the sync progress).
     transform: ({ schema, url, route }) => {
       const access = route.config?.access ?? 'public';
       const always = { 429: ApiErrorBody, 500: ApiErrorBody, 503: ApiErrorBody };
       if (access === 'public')
-        return { url, schema: { ...schema, response: { ...(schema?.response as object), ...always } } };
+        return { url, schema: { ...schema, response: { ...always, ...(schema?.response as object) } } };
       const optional = access === 'read' && publicReads;
       const gate = access === 'write' || !publicReads ? { 401: ApiErrorBody, 403: ApiErrorBody } : {};
       const security: Array<Record<string, string[]>> = optional ? [{ bearer: [] }, {}] : [{ bearer: [] }];
@@ -178,9 +179,11 @@ export async function startBridgeApi(
   });
   // Swagger UI at /docs, from the assets inside the package (no CDN; the online validator is off by default).
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
-  // Every answer names the node that gave it: stream seqs and record reads belong to one bridge.
+  // Every answer names the node that gave it (stream seqs and record reads belong to one bridge) and says
+  // whether it was in sync when the request came: a read made while catching up may lack a revocation.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-trust-mesh-node', node.nodeId);
+    reply.header('x-trust-mesh-sync', node.syncStatus().state);
     done();
   });
   let shuttingDown = false;

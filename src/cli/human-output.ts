@@ -1,6 +1,6 @@
 // How the client commands print for people (on a terminal, without --json): a few aligned lines per answer.
 // Scripts get the API's JSON unchanged (--json, or whenever stdout is not a terminal).
-import type { NodeStatus, PeerList, TrustRecord, UpdateStatus } from '../api/schemas.js';
+import type { NodeStatus, PeerList, SyncProgress, TrustRecord, UpdateStatus } from '../api/schemas.js';
 import type { ChangeEvent } from '../client/client.js';
 
 const short = (id: string | undefined) => (id === undefined ? '-' : id.slice(0, 12));
@@ -16,6 +16,14 @@ function duration(ms: number): string {
   return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
 }
 
+/** One line of sync state: `synced (40 blocks, 2000 entries)` or `syncing 12/40 blocks, 850 entries/s, ETA 3s`. */
+export function formatSync(sync: SyncProgress): string {
+  const blocks = `${sync.blocksDone}/${sync.blocksTotal} blocks`;
+  if (sync.state === 'synced') return `synced (${blocks}, ${sync.entriesApplied} entries fetched)`;
+  const eta = sync.etaMs === undefined ? '' : `, ETA ${duration(sync.etaMs)}`;
+  return `syncing ${blocks}, ${sync.entriesApplied} entries, ${sync.entriesPerSecond} entries/s${eta} (not ready)`;
+}
+
 export function formatStatus(status: NodeStatus): string {
   return pairs([
     ['node', `${status.nodeId} (${status.type}${status.validator ? ', validator' : ''})`],
@@ -23,6 +31,8 @@ export function formatStatus(status: NodeStatus): string {
     ['endpoint', status.endpoint],
     ['peers', status.peers],
     ['ledger', `${status.ledger.entries} entries, latest seq ${status.ledger.latestSeq}`],
+    // Older bridges answer without it.
+    ...(status.sync === undefined ? [] : ([['sync', formatSync(status.sync)]] as Array<[string, string]>)),
     ['pending', `${status.pendingProposals} proposal(s)`],
     ['up', duration(status.uptimeMs)],
     ['version', status.version],

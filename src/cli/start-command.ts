@@ -5,6 +5,7 @@ import { type RunningNode, runNode, type ServiceFactory } from '../daemon/run-no
 import { createLogger } from '../log.js';
 import type { CliContext } from './main.js';
 import { addDataDirOption, addSettingOptions, dataDirOf, givenFlags } from './options.js';
+import { showSyncProgress } from './sync-progress-bar.js';
 
 /** Hard limit for a graceful stop; past it the process exits non-zero rather than hang. */
 const STOP_DEADLINE_MS = 5_000;
@@ -45,6 +46,8 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       logger.flush?.();
       throw error;
     }
+    // Log lines still say how sync goes; the bar only adds a live view on a terminal.
+    const hideProgress = showSyncProgress(running.node, process.stderr);
     await new Promise<void>((resolve) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
@@ -53,6 +56,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
           process.exit(130);
         }
         stopping = true;
+        hideProgress();
         logger.info({ signal }, 'shutting down');
         const deadline = setTimeout(() => {
           logger.error('graceful shutdown took too long; exiting');

@@ -44,6 +44,7 @@ describe('bridge API OpenAPI document', () => {
     assert.deepEqual(routes.sort(), [
       'GET /healthz',
       'GET /metrics',
+      'GET /readyz',
       'GET /v1/agents/{agentId}',
       'GET /v1/agents/{agentId}/principals/{principalId}',
       'GET /v1/agents/{agentId}/principals/{principalId}/history',
@@ -54,6 +55,18 @@ describe('bridge API OpenAPI document', () => {
       'POST /v1/events',
       'POST /v1/revocations',
     ]);
+  });
+
+  test('describes /readyz: open to all, its 503 the error shape with the sync progress', () => {
+    const propertiesOf = (path: string, status: string) => {
+      const content = document.paths[path]!.get!.responses[status]!.content ?? {};
+      const json = content['application/json'] as { schema: { properties: object } };
+      return Object.keys(json.schema.properties).sort();
+    };
+    assert.equal(document.paths['/readyz']!.get!.security, undefined);
+    assert.deepEqual(propertiesOf('/readyz', '200'), ['nodeId', 'peers', 'status', 'sync']);
+    assert.deepEqual(propertiesOf('/readyz', '503'), ['code', 'field', 'message', 'requestId', 'sync']);
+    assert.ok(propertiesOf('/v1/status', '200').includes('sync'));
   });
 
   test('names the bearer scheme on protected routes only, with their 401/403 answers; 429/500/503 everywhere', () => {

@@ -69,6 +69,7 @@ describe('trust-mesh watch, peers and human output against a bridge', { timeout:
     const status = formatStatus(await client.status());
     assert.match(status, new RegExp(`^node\\s+${node.nodeId} \\(bridge, validator\\)`, 'm'));
     assert.match(status, /^ledger\s+\d+ entries, latest seq \d+$/m);
+    assert.match(status, /^sync\s+synced \(\d+\/\d+ blocks, \d+ entries fetched\)$/m);
     const record = await client.record('w', 'p');
     assert.ok(record);
     const shown = formatRecord(record);

@@ -1,8 +1,30 @@
-// Operational routes: node status, connected peers, a health check, Prometheus metrics and the OpenAPI document.
+// Operational routes: node status, connected peers, liveness and readiness checks, Prometheus metrics and the
+// OpenAPI document.
 import type { FastifyInstance } from 'fastify';
+import { ERROR_CODES } from '../../core/errors.js';
 import type { TrustMeshNode } from '../../node/node.js';
+import type { SyncStatus } from '../../node/sync/progress.js';
 import { paths } from '../links.js';
-import { Health, NodeStatus, PeerList } from '../schemas.js';
+import { Health, NodeStatus, NotReady, PeerList, Readiness, type SyncProgress } from '../schemas.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The node's sync status as the API shows it (times as ISO 8601 text). */
+export function syncProgressOf(status: SyncStatus): SyncProgress {
+  return {
+    state: status.state,
+    ready: status.ready,
+    startedAt: iso(status.startedAt),
+    ...(status.finishedAt === undefined ? {} : { finishedAt: iso(status.finishedAt) }),
+    blocksTotal: status.blocksTotal,
+    blocksDone: status.blocksDone,
+    entriesApplied: status.entriesApplied,
+    entriesPerSecond: status.entriesPerSecond,
+    ...(status.etaMs === undefined ? {} : { etaMs: status.etaMs }),
+    peers: status.peers.map((peer) => ({ ...peer })),
+    ...(status.lastRoundAt === undefined ? {} : { lastRoundAt: iso(status.lastRoundAt) }),
+  };
+}
 
 export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode): void {
   app.get(
@@ -29,6 +51,7 @@ export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode):
         ledger: { entries: status.ledgerEntries, latestSeq: node.latestSeq() },
         pendingProposals: status.pendingProposals,
         uptimeMs: status.uptimeMs,
+        sync: syncProgressOf(node.syncStatus()),
       };
     },
   );
@@ -63,6 +86,34 @@ export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode):
       nodeId: node.nodeId,
       peers: node.connectedPeers().length,
     }),
+  );
+
+  app.get(
+    paths.ready,
+    {
+      schema: {
+        tags: ['node'],
+        summary: 'Readiness: 200 once the node has caught up with the network, 503 while it syncs (no token)',
+        description:
+          'Route traffic to a bridge only while this answers 200: before that, its records may lack ' +
+          'revocations it has not downloaded yet. The 503 answer is an error (`TM_ERR_SYNCING`) with the ' +
+          'sync progress in `sync`.',
+        response: { 200: Readiness, 503: NotReady },
+      },
+    },
+    async (_request, reply): Promise<Readiness | NotReady> => {
+      const status = node.syncStatus();
+      const sync = syncProgressOf(status);
+      if (!status.ready) {
+        reply.code(ERROR_CODES.TM_ERR_SYNCING.status);
+        return {
+          code: 'TM_ERR_SYNCING',
+          message: `${ERROR_CODES.TM_ERR_SYNCING.message} (${status.blocksDone} of ${status.blocksTotal} blocks applied)`,
+          sync,
+        };
+      }
+      return { status: 'ready', nodeId: node.nodeId, peers: node.connectedPeers().length, sync };
+    },
   );
 
   app.get(
