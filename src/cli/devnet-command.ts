@@ -1,7 +1,8 @@
 // `trust-mesh devnet`: several real nodes on loopback with a live status line each, or a scripted scenario.
-// `--scenario smoke --json` prints one JSON report and exits 0 when the mesh converged, 1 (with why) when not.
+// `--scenario smoke|catch-up --json` prints one JSON report and exits 0 when the mesh converged, 1 (with why) when not.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { TrustMeshError } from '../core/errors.js';
+import { CATCH_UP_DEVNET, runCatchUp } from '../devnet/catch-up.js';
 import { Devnet, type DevnetApi } from '../devnet/devnet.js';
 import { runSmoke } from '../devnet/smoke.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
@@ -31,7 +32,10 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
     .description('run a local mesh of real nodes on 127.0.0.1 (temporary data, removed on exit)')
     .option('-n, --nodes <count>', 'number of nodes (1-64)', integer(1, 64), 5)
     .addOption(
-      new Option('--scenario <name>', 'run a scenario and exit instead of staying up').choices(['smoke']),
+      new Option('--scenario <name>', 'run a scenario and exit instead of staying up').choices([
+        'smoke',
+        'catch-up',
+      ]),
     )
     .option('--json', 'print the scenario report as JSON only')
     .option(
@@ -47,7 +51,13 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
       if (flags.json && flags.scenario === undefined) {
         throw new TrustMeshError(
           'TM_ERR_CONFIG_INVALID',
-          '--json prints a scenario report: add --scenario smoke',
+          '--json prints a scenario report: add --scenario smoke or --scenario catch-up',
+        );
+      }
+      if (flags.scenario === 'catch-up' && flags.nodes < 4) {
+        throw new TrustMeshError(
+          'TM_ERR_CONFIG_INVALID',
+          'the catch-up scenario needs --nodes 4 or more (one full node stops; the others keep a stake majority)',
         );
       }
       const logger = createLogger({ level: flags.logLevel, fd: 2, pretty: false });
@@ -58,10 +68,13 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
         api: flags.scenario === undefined,
         ...(flags.dir === undefined ? {} : { dir: flags.dir }),
         ...(flags.keep ? { keep: true } : {}),
+        ...(flags.scenario === 'catch-up' ? CATCH_UP_DEVNET : {}),
       });
       try {
         if (flags.scenario === 'smoke') {
           context.exitCode = await smoke(devnet, flags, context);
+        } else if (flags.scenario === 'catch-up') {
+          context.exitCode = await catchUp(devnet, flags, context);
         } else {
           await interactive(devnet, context);
         }
@@ -95,6 +108,37 @@ async function smoke(devnet: Devnet, flags: DevnetFlags, context: CliContext): P
     const reason = error instanceof Error ? error.message : String(error);
     if (flags.json) context.out(JSON.stringify({ converged: false, reason }, null, 2));
     context.err(`smoke scenario failed: ${reason}`);
+    return 1;
+  }
+}
+
+async function catchUp(devnet: Devnet, flags: DevnetFlags, context: CliContext): Promise<number> {
+  try {
+    const report = await runCatchUp(devnet, { timeoutMs: flags.timeout });
+    if (flags.json) context.out(JSON.stringify(report, null, 2));
+    else {
+      const { missed, sync } = report;
+      context.out(
+        `nodes ${report.nodes}; ${report.restartedNode} down ${report.downMs} ms while ${missed.updates} updates and ${missed.revocations} revocation committed (${missed.ledgerEntries} ledger entries)`,
+      );
+      context.out(
+        `after restart: ready in ${report.readyMs ?? '-'} ms, same state hash in ${report.convergeMs ?? '-'} ms; ${sync.entriesApplied} entries applied from ${sync.blocksDone} block parts`,
+      );
+      for (const peer of sync.peers)
+        context.out(
+          `  from ${peer.name}: ${peer.entries} entries, ${peer.blocks} block parts, ${peer.failures} failures`,
+        );
+      context.out(
+        `revocation seen: ${report.revocationSeen}; state hashes equal: ${report.stateHashesEqual}; converged: ${report.converged}`,
+      );
+    }
+    if (!report.converged)
+      context.err('catch-up scenario: the restarted node did not catch up (see the report)');
+    return report.converged ? 0 : 1;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (flags.json) context.out(JSON.stringify({ converged: false, reason }, null, 2));
+    context.err(`catch-up scenario failed: ${reason}`);
     return 1;
   }
 }

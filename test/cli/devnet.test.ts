@@ -2,6 +2,7 @@
 // run as a child process exits 0 within 60 s with a JSON report of a converged, multi-hop mesh.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import type { CatchUpReport } from '../../src/devnet/catch-up.js';
 import type { SmokeReport } from '../../src/devnet/smoke.js';
 import { CliHarness } from './cli-process.js';
 
@@ -33,5 +34,29 @@ describe('trust-mesh devnet --scenario smoke --json', { timeout: 90_000 }, () =>
     const reasons = Object.values(report.updates.rejectedReasons);
     assert.equal(reasons.length, 1);
     assert.ok((reasons[0]?.TM_ERR_SCORE_OUT_OF_RANGE ?? 0) >= 1, JSON.stringify(reasons));
+  });
+});
+
+describe('trust-mesh devnet --scenario catch-up --json', { timeout: 90_000 }, () => {
+  const cli = new CliHarness();
+  after(() => cli.cleanup());
+
+  test('a restarted node catches up: exit 0, equal state hashes, entries fetched per peer', async () => {
+    const dir = cli.tempDir();
+    const args = ['devnet', '--nodes', '4', '--scenario', 'catch-up', '--json', '--dir', dir];
+    const run = await cli.run(args, {}, 60_000);
+    assert.equal(run.exit?.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as CatchUpReport;
+    assert.equal(report.converged, true);
+    assert.equal(report.stateHashesEqual, true);
+    assert.equal(report.revocationSeen, true);
+    assert.ok(report.convergeMs !== null && report.convergeMs >= 0);
+    assert.ok(report.sync.peers.reduce((sum, peer) => sum + peer.entries, 0) >= report.missed.ledgerEntries);
+  });
+
+  test('refuses a devnet too small to keep a majority without the stopped node', async () => {
+    const run = await cli.run(['devnet', '--nodes', '3', '--scenario', 'catch-up'], {}, 20_000);
+    assert.notEqual(run.exit?.code, 0);
+    assert.match(run.stderr, /--nodes 4 or more/);
   });
 });
