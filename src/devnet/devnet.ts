@@ -8,6 +8,7 @@ import type { BridgeApi } from '../api/server.js';
 import type { KeyPair } from '../core/crypto.js';
 import { toBase64 } from '../core/encoding.js';
 import type { NodeType } from '../core/engine/types.js';
+import { TrustMeshError } from '../core/errors.js';
 import { loadNetwork, type Network, type NetworkFile } from '../core/network.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
 import { VerifierPool } from '../crypto/verifier-pool.js';
@@ -241,9 +242,16 @@ export class Devnet {
         this.bootstrap === 'minimal' ? { ...this.options.discovery, enabled: true } : { enabled: false },
       ...(this.options.sync === undefined ? {} : { sync: this.options.sync }),
     };
-    const node = await TrustMeshNode.start(options, {
+    const modules = {
       logger: this.logger.child({ name: `node-${index}` }),
       ...(this.verifier === null ? {} : { verifier: this.verifier }),
+    };
+    const node = await TrustMeshNode.start(options, modules).catch((error: unknown) => {
+      // Its old port taken meanwhile: any free one does, since a restart dials its neighbours itself.
+      const listen =
+        error instanceof TrustMeshError ? (error.details?.listen as { code?: unknown }) : undefined;
+      if (seed.port === 0 || listen?.code !== 'EADDRINUSE') throw error;
+      return TrustMeshNode.start({ ...options, port: 0 }, modules);
     });
     // A restart listens where peers last saw it, so their reconnection attempts find it again.
     seed.port = node.port;
