@@ -1,15 +1,19 @@
 // `trust-mesh devnet`: several real nodes on loopback with a live status line each, or a scripted scenario.
-// `--scenario smoke --json` prints one JSON report and exits 0 when the mesh converged, 1 (with why) when not.
+// `--scenario smoke|catch-up|topology --json` prints one JSON report and exits 0 when the mesh converged (or
+// settled), 1 (with why) when not; `--bootstrap minimal` leaves the links to discovery from node 0 alone.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { TrustMeshError } from '../core/errors.js';
-import { Devnet, type DevnetApi } from '../devnet/devnet.js';
+import { CATCH_UP_DEVNET, runCatchUp } from '../devnet/catch-up.js';
+import { Devnet, type DevnetApi, type DevnetBootstrap } from '../devnet/devnet.js';
 import { runSmoke } from '../devnet/smoke.js';
+import { DEVNET_DISCOVERY, settleTopology, type TopologyReport, topologyOf } from '../devnet/topology.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import type { CliContext } from './main.js';
 
 interface DevnetFlags {
   nodes: number;
   scenario?: string;
+  bootstrap: DevnetBootstrap;
   json?: boolean;
   timeout: number;
   keep?: boolean;
@@ -31,7 +35,19 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
     .description('run a local mesh of real nodes on 127.0.0.1 (temporary data, removed on exit)')
     .option('-n, --nodes <count>', 'number of nodes (1-64)', integer(1, 64), 5)
     .addOption(
-      new Option('--scenario <name>', 'run a scenario and exit instead of staying up').choices(['smoke']),
+      new Option('--scenario <name>', 'run a scenario and exit instead of staying up').choices([
+        'smoke',
+        'catch-up',
+        'topology',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--bootstrap <how>',
+        'ring: hand-wired sparse ring, discovery off; minimal: every node knows only node 0, discovery builds the rest',
+      )
+        .choices(['ring', 'minimal'])
+        .default('ring'),
     )
     .option('--json', 'print the scenario report as JSON only')
     .option(
@@ -47,7 +63,13 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
       if (flags.json && flags.scenario === undefined) {
         throw new TrustMeshError(
           'TM_ERR_CONFIG_INVALID',
-          '--json prints a scenario report: add --scenario smoke',
+          '--json prints a scenario report: add --scenario smoke, catch-up or topology',
+        );
+      }
+      if (flags.scenario === 'catch-up' && flags.nodes < 4) {
+        throw new TrustMeshError(
+          'TM_ERR_CONFIG_INVALID',
+          'the catch-up scenario needs --nodes 4 or more (one full node stops; the others keep a stake majority)',
         );
       }
       const logger = createLogger({ level: flags.logLevel, fd: 2, pretty: false });
@@ -58,10 +80,22 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
         api: flags.scenario === undefined,
         ...(flags.dir === undefined ? {} : { dir: flags.dir }),
         ...(flags.keep ? { keep: true } : {}),
+        ...(flags.scenario === 'catch-up' ? CATCH_UP_DEVNET : {}),
+        bootstrap: flags.bootstrap,
+        ...(flags.bootstrap === 'minimal' ? { discovery: DEVNET_DISCOVERY } : {}),
       });
       try {
+        // Under a minimal bootstrap a scenario starts once discovery has settled, and its report says what it built.
+        const topology =
+          flags.bootstrap === 'minimal' && flags.scenario !== undefined
+            ? await settleTopology(devnet, { timeoutMs: flags.timeout })
+            : undefined;
         if (flags.scenario === 'smoke') {
-          context.exitCode = await smoke(devnet, flags, context);
+          context.exitCode = await smoke(devnet, flags, context, topology);
+        } else if (flags.scenario === 'catch-up') {
+          context.exitCode = await catchUp(devnet, flags, context, topology);
+        } else if (flags.scenario === 'topology') {
+          context.exitCode = await reportTopology(devnet, flags, context, topology);
         } else {
           await interactive(devnet, context);
         }
@@ -73,11 +107,45 @@ export function registerDevnetCommand(program: Command, context: CliContext): vo
     });
 }
 
-async function smoke(devnet: Devnet, flags: DevnetFlags, context: CliContext): Promise<number> {
+function topologyLine(topology: TopologyReport): string {
+  const { degree, outbound } = topology;
+  return `topology (${topology.bootstrap} bootstrap${topology.settled ? `, settled after ${topology.settleMs} ms` : ', not settled'}): ${topology.edges.length} links, degree min ${degree.min} mean ${degree.mean} max ${degree.max}, outbound max ${outbound.max}, diameter ${topology.diameter}`;
+}
+
+/** The scenario's report, with what discovery built when the devnet started from a minimal bootstrap. */
+function withDiscovery<T extends object>(report: T, topology: TopologyReport | undefined): T {
+  return topology === undefined ? report : { ...report, discovery: topology };
+}
+
+async function reportTopology(
+  devnet: Devnet,
+  flags: DevnetFlags,
+  context: CliContext,
+  settled: TopologyReport | undefined,
+): Promise<number> {
+  let topology = settled;
+  if (topology === undefined) {
+    await devnet.waitForMesh(flags.timeout).catch(() => undefined);
+    topology = topologyOf(devnet);
+  }
+  const ok = topology.settled && Number.isFinite(topology.diameter);
+  if (flags.json) context.out(JSON.stringify(topology, null, 2));
+  else context.out(topologyLine(topology));
+  if (!ok) context.err('topology scenario: the links did not settle into one mesh (see the report)');
+  return ok ? 0 : 1;
+}
+
+async function smoke(
+  devnet: Devnet,
+  flags: DevnetFlags,
+  context: CliContext,
+  topology?: TopologyReport,
+): Promise<number> {
   try {
     const report = await runSmoke(devnet, flags.timeout);
-    if (flags.json) context.out(JSON.stringify(report, null, 2));
+    if (flags.json) context.out(JSON.stringify(withDiscovery(report, topology), null, 2));
     else {
+      if (topology !== undefined) context.out(topologyLine(topology));
       context.out(
         `nodes ${report.nodes}, diameter ${report.topology.diameter}, committed ${report.updates.committed}/${report.updates.proposed}, rejected ${report.updates.rejected}`,
       );
@@ -95,6 +163,43 @@ async function smoke(devnet: Devnet, flags: DevnetFlags, context: CliContext): P
     const reason = error instanceof Error ? error.message : String(error);
     if (flags.json) context.out(JSON.stringify({ converged: false, reason }, null, 2));
     context.err(`smoke scenario failed: ${reason}`);
+    return 1;
+  }
+}
+
+async function catchUp(
+  devnet: Devnet,
+  flags: DevnetFlags,
+  context: CliContext,
+  topology?: TopologyReport,
+): Promise<number> {
+  try {
+    const report = await runCatchUp(devnet, { timeoutMs: flags.timeout });
+    if (flags.json) context.out(JSON.stringify(withDiscovery(report, topology), null, 2));
+    else {
+      if (topology !== undefined) context.out(topologyLine(topology));
+      const { missed, sync } = report;
+      context.out(
+        `nodes ${report.nodes}; ${report.restartedNode} down ${report.downMs} ms while ${missed.updates} updates and ${missed.revocations} revocation committed (${missed.ledgerEntries} ledger entries)`,
+      );
+      context.out(
+        `after restart: ready in ${report.readyMs ?? '-'} ms, same state hash in ${report.convergeMs ?? '-'} ms; ${sync.entriesApplied} entries applied from ${sync.blocksDone} block parts`,
+      );
+      for (const peer of sync.peers)
+        context.out(
+          `  from ${peer.name}: ${peer.entries} entries, ${peer.blocks} block parts, ${peer.failures} failures`,
+        );
+      context.out(
+        `revocation seen: ${report.revocationSeen}; state hashes equal: ${report.stateHashesEqual}; converged: ${report.converged}`,
+      );
+    }
+    if (!report.converged)
+      context.err('catch-up scenario: the restarted node did not catch up (see the report)');
+    return report.converged ? 0 : 1;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (flags.json) context.out(JSON.stringify({ converged: false, reason }, null, 2));
+    context.err(`catch-up scenario failed: ${reason}`);
     return 1;
   }
 }
@@ -156,6 +261,7 @@ async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
     printed = lines.length;
   };
   await devnet.waitForMesh().catch(() => undefined);
+  if (devnet.bootstrap === 'minimal') context.out(topologyLine(await settleTopology(devnet)));
   await new Promise<void>((resolve) => {
     const timer = setInterval(render, tty ? 1_000 : 10_000);
     render();

@@ -1,17 +1,23 @@
 // A local network of real nodes on loopback: own key, port and SQLite file each, in a temporary folder.
-// Wired as a ring (plus chords when large) so messages must cross several hops; one bridge and one light node.
+// Wired as a ring (plus chords when large) so messages must cross several hops, or left to discovery from node 0
+// alone; one bridge and one light node. A member can be stopped and restarted on its own data and key.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BridgeApi } from '../api/server.js';
+import type { KeyPair } from '../core/crypto.js';
 import { toBase64 } from '../core/encoding.js';
 import type { NodeType } from '../core/engine/types.js';
+import { TrustMeshError } from '../core/errors.js';
 import { loadNetwork, type Network, type NetworkFile } from '../core/network.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
 import { VerifierPool } from '../crypto/verifier-pool.js';
 import { type Logger, silentLogger } from '../log.js';
+import type { DiscoveryOptions } from '../net/kad/interface.js';
 import { createKey } from '../node/key-file.js';
 import { TrustMeshNode } from '../node/node.js';
+import type { SyncOptions } from '../node/sync/options.js';
+import type { NodeOptions } from '../node/types.js';
 
 export interface DevnetOptions {
   readonly nodes: number;
@@ -34,7 +40,20 @@ export interface DevnetOptions {
    * share one process); 0 (the default) checks them inline.
    */
   readonly verifierThreads?: number;
+  /** Length of a ledger block's epoch (default 10 s); sync moves closed blocks only, so catch-up wants short ones. */
+  readonly epochMs?: number;
+  /** Sync tuning for every node (see node/sync/options.ts). */
+  readonly sync?: Partial<SyncOptions>;
+  /**
+   * 'ring' (default): discovery off, the planned edges dialled by hand. 'minimal': discovery on and every node
+   * told of node 0 alone, so the topology is whatever discovery builds (see devnet/topology.ts).
+   */
+  readonly bootstrap?: DevnetBootstrap;
+  /** Discovery tuning for the 'minimal' bootstrap (timers, target outbound). */
+  readonly discovery?: Partial<DiscoveryOptions>;
 }
+
+export type DevnetBootstrap = 'ring' | 'minimal';
 
 /** The devnet's bridge API: where it listens and the one token that opens it (made for this run only). */
 export interface DevnetApi {
@@ -110,7 +129,16 @@ async function serveApi(member: DevnetMember, logger: Logger): Promise<DevnetApi
   return { url: server.url, token, member, server };
 }
 
+/** What a member needs to start again on its own data dir and key. */
+interface MemberSeed {
+  readonly key: KeyPair;
+  readonly role: NodeType;
+  port: number;
+}
+
 export class Devnet {
+  private readonly seeds: MemberSeed[] = [];
+
   private constructor(
     readonly dir: string,
     readonly network: Network,
@@ -119,9 +147,16 @@ export class Devnet {
     readonly edges: Array<[number, number]>,
     /** Whether stop() leaves the data folder in place. */
     readonly kept: boolean,
-    readonly api: DevnetApi | null,
+    readonly bootstrap: DevnetBootstrap,
+    private readonly options: DevnetOptions,
+    private readonly logger: Logger,
     private readonly verifier: VerifierPool | null,
+    private apiServer: DevnetApi | null = null,
   ) {}
+
+  get api(): DevnetApi | null {
+    return this.apiServer;
+  }
 
   static async start(options: DevnetOptions): Promise<Devnet> {
     const count = options.nodes;
@@ -139,7 +174,7 @@ export class Devnet {
       networkId: `devnet-${now.getTime().toString(36)}`,
       description: 'A local development network made by `trust-mesh devnet`.',
       genesisTime: now.toISOString(),
-      epochMs: 10_000,
+      epochMs: options.epochMs ?? 10_000,
       params: options.params ?? {},
       nodes: keys.map((key, index) => ({
         name: `node-${index}`,
@@ -151,55 +186,109 @@ export class Devnet {
     writeFileSync(networkPath, `${JSON.stringify(file, null, 2)}\n`);
     const network = loadNetwork(sodiumCrypto, file);
     const logger = options.logger ?? silentLogger();
-    const members: DevnetMember[] = [];
-    let api: DevnetApi | null = null;
     const threads = options.verifierThreads ?? 0;
     const verifier = threads > 0 ? new VerifierPool(threads) : null;
+    const bootstrap = options.bootstrap ?? 'ring';
+    const edges =
+      bootstrap === 'minimal'
+        ? []
+        : (options.edges?.map(([from, to]): [number, number] => [from, to]) ?? devnetTopology(count));
+    const devnet = new Devnet(
+      dir,
+      network,
+      networkPath,
+      [],
+      edges,
+      options.keep ?? options.dir !== undefined,
+      bootstrap,
+      options,
+      logger,
+      verifier,
+    );
     try {
       for (const [index, key] of keys.entries()) {
-        const role = roleOf(index);
-        const dataDir = join(dir, `node-${index}`);
-        const node = await TrustMeshNode.start(
-          {
-            dataDir,
-            network,
-            key,
-            type: role,
-            host: '127.0.0.1',
-            port: 0,
-            validator: role !== 'light',
-            storageSync: 'normal',
-            // The smoke scenario measures propagation over its own sparse ring (diameter ≥ 2); discovery would
-            // turn a devnet this small into a full mesh.
-            discovery: { enabled: false },
-          },
-          { logger: logger.child({ name: `node-${index}` }), ...(verifier === null ? {} : { verifier }) },
-        );
-        members.push({ name: `node-${index}`, role, dataDir, node });
+        devnet.seeds.push({ key, role: roleOf(index), port: 0 });
+        // Under 'minimal' every node but node 0 is told of node 0 alone, at start, like a bootstrap list.
+        const peers = bootstrap === 'minimal' && index > 0 ? [devnet.members[0]!.node.endpoint] : [];
+        devnet.members.push(await devnet.startMember(index, peers));
       }
-      if (options.api) api = await serveApi(members[0]!, logger);
+      if (options.api) devnet.apiServer = await serveApi(devnet.members[0]!, logger);
     } catch (error) {
-      await Promise.all(members.map((member) => member.node.stop()));
+      await Promise.all(devnet.members.map((member) => member.node.stop()));
       await verifier?.close();
       if (!options.keep && options.dir === undefined) rmSync(dir, { recursive: true, force: true });
       throw error;
     }
-    const edges = options.edges?.map(([from, to]): [number, number] => [from, to]) ?? devnetTopology(count);
-    for (const [from, to] of edges) members[from]!.node.addPeer(members[to]!.node.endpoint);
-    return new Devnet(
-      dir,
-      network,
-      networkPath,
-      members,
-      edges,
-      options.keep ?? options.dir !== undefined,
-      api,
-      verifier,
-    );
+    for (const [from, to] of edges) devnet.nodes[from]!.addPeer(devnet.nodes[to]!.endpoint);
+    return devnet;
+  }
+
+  private async startMember(index: number, peers: readonly string[]): Promise<DevnetMember> {
+    const seed = this.seeds[index]!;
+    const dataDir = join(this.dir, `node-${index}`);
+    const options: NodeOptions = {
+      dataDir,
+      network: this.network,
+      key: seed.key,
+      type: seed.role,
+      host: '127.0.0.1',
+      port: seed.port,
+      validator: seed.role !== 'light',
+      storageSync: 'normal',
+      peers,
+      // The ring bootstrap measures propagation over its own sparse ring (diameter ≥ 2); discovery would turn a
+      // devnet this small into a full mesh.
+      discovery:
+        this.bootstrap === 'minimal' ? { ...this.options.discovery, enabled: true } : { enabled: false },
+      ...(this.options.sync === undefined ? {} : { sync: this.options.sync }),
+    };
+    const modules = {
+      logger: this.logger.child({ name: `node-${index}` }),
+      ...(this.verifier === null ? {} : { verifier: this.verifier }),
+    };
+    const node = await TrustMeshNode.start(options, modules).catch((error: unknown) => {
+      // Its old port taken meanwhile: any free one does, since a restart dials its neighbours itself.
+      const listen =
+        error instanceof TrustMeshError ? (error.details?.listen as { code?: unknown }) : undefined;
+      if (seed.port === 0 || listen?.code !== 'EADDRINUSE') throw error;
+      return TrustMeshNode.start({ ...options, port: 0 }, modules);
+    });
+    // A restart listens where peers last saw it, so their reconnection attempts find it again.
+    seed.port = node.port;
+    return { name: `node-${index}`, role: seed.role, dataDir, node };
+  }
+
+  /** How long after its epoch a block counts as closed for sync, as every node here is configured. */
+  blockGraceMs(): number {
+    return this.options.sync?.blockGraceMs ?? 2 * this.network.params.clockSkewMs;
   }
 
   get nodes(): TrustMeshNode[] {
     return this.members.map((member) => member.node);
+  }
+
+  /** Stops one member (gracefully); its data dir and key stay for restartMember. */
+  async stopMember(index: number): Promise<void> {
+    if (this.apiServer?.member === this.members[index])
+      throw new RangeError('the bridge API runs on this node');
+    await this.members[index]!.node.stop();
+  }
+
+  /**
+   * Starts a stopped member again on its data dir, key and port, dialling the peers its planned edges name (both
+   * directions: the others' reconnection attempts may be backing off).
+   */
+  async restartMember(index: number): Promise<TrustMeshNode> {
+    const neighbours = new Set<number>();
+    for (const [a, b] of this.edges) {
+      if (a === index) neighbours.add(b);
+      if (b === index) neighbours.add(a);
+    }
+    if (this.bootstrap === 'minimal' && index > 0) neighbours.add(0);
+    const peers = [...neighbours].map((other) => this.nodes[other]!.endpoint);
+    const member = await this.startMember(index, peers);
+    this.members[index] = member;
+    return member.node;
   }
 
   /** Resolves when every planned link is established (both ends see it). */
@@ -231,7 +320,7 @@ export class Devnet {
   }
 
   async stop(): Promise<void> {
-    await this.api?.server.close();
+    await this.apiServer?.server.close();
     await Promise.all(this.nodes.map((node) => node.stop()));
     await this.verifier?.close();
     if (!this.kept) rmSync(this.dir, { recursive: true, force: true });
