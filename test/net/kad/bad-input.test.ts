@@ -192,8 +192,8 @@ describe('discovery bad input', () => {
         }),
       );
     }
-    await waitFor(() => node.routingTable().candidates >= 50, 5_000, 'announces heard');
-    await waitFor(() => sybil!.reached.size >= 2, 5_000, 'node dialled sybils');
+    await waitFor(() => node.routingTable().candidates >= 50, 15_000, 'announces heard');
+    await waitFor(() => sybil!.reached.size >= 2, 15_000, 'node dialled sybils');
     const { discovery } = internals(node);
     // Let slot filling run many more times: it must not take more from the subnet.
     for (let i = 0; i < 20; i++) discovery.tick();
