@@ -17,7 +17,7 @@ const skip =
   !existsSync(CHROMIUM) && !process.env.CI
     ? `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`
     : false;
-/** Set (to anything) to refresh docs/explorer.png from this run. */
+/** Written when missing or with UPDATE_SCREENSHOTS=1: other runs leave the committed picture alone. */
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/explorer.png', import.meta.url));
 
 const AGENT = 'explorer-agent';
