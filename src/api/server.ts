@@ -12,6 +12,7 @@ import { installAccessControl } from './access.js';
 import { ApiFailure, handleError } from './error-handler.js';
 import { installApiMetrics } from './metrics.js';
 import { RecordCache } from './record-cache.js';
+import { registerExplorerRoutes } from './routes/explorer.js';
 import { registerRecordRoutes } from './routes/records.js';
 import { registerStreamRoute } from './routes/stream.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -224,6 +225,7 @@ export async function startBridgeApi(
     maxPerCaller: options.maxStreamsPerCaller ?? API_DEFAULTS.maxStreamsPerCaller,
   });
   registerSystemRoutes(app, node);
+  registerExplorerRoutes(app);
   const host = options.host ?? API_DEFAULTS.host;
   try {
     await app.listen({ host, port: options.port ?? API_DEFAULTS.port });

@@ -229,9 +229,26 @@ function editString(text: string, edit: StringEdit): string {
   }
 }
 
+/** Deepest nesting a mutation builds: far past the decoder's limit, short of what structuredClone can copy. */
+const MAX_FUZZ_DEPTH = 1_200;
+
+/** How deep a value already nests (following first children; iterative, so a deep value cannot overflow it). */
+function depthOf(value: unknown): number {
+  let depth = 0;
+  let at = value;
+  while (typeof at === 'object' && at !== null && depth < MAX_FUZZ_DEPTH) {
+    const children = Object.values(at as object);
+    if (children.length === 0) break;
+    at = children[0];
+    depth++;
+  }
+  return depth;
+}
+
 function nest(value: unknown, depth: number, inArray: boolean): unknown {
   let nested = value;
-  for (let level = 0; level < depth; level++) nested = inArray ? [nested] : { n: nested };
+  const room = Math.max(0, Math.min(depth, MAX_FUZZ_DEPTH - depthOf(value)));
+  for (let level = 0; level < room; level++) nested = inArray ? [nested] : { n: nested };
   return nested;
 }
 

@@ -1,0 +1,169 @@
+// The explorer's signature checks, in the browser with WebCrypto Ed25519: the signing rule of docs/PROTOCOL.md §2
+// ("TRUST-MESH/1\n" + networkId + "\n" + RFC 8785 JSON of the message without its signature fields), re-done here.
+
+const DOMAIN = 'TRUST-MESH/1';
+
+/**
+ * RFC 8785 for what JSON.parse can produce: keys sorted by UTF-16 code units (the default sort), strings and
+ * numbers in ECMAScript form (what JSON.stringify writes), no whitespace. Matches the `canonicalize` package.
+ */
+export function canonicalJson(value) {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('no JSON form');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  const parts = [];
+  for (const key of Object.keys(value).sort()) {
+    if (value[key] === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${canonicalJson(value[key])}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** The message without its signature field(s), and who signed it, per the table in PROTOCOL.md §2. */
+export function signedParts(message) {
+  const signatures = [];
+  let unsigned;
+  switch (message.type) {
+    case 'TRUST_UPDATE':
+    case 'REVOCATION': {
+      const { signature, ...payload } = message.payload ?? {};
+      unsigned = { ...message, payload };
+      signatures.push({ role: 'origin', nodeId: message.origin, publicKey: message.originKey, signature });
+      break;
+    }
+    case 'KEY_ROTATION': {
+      const { signature, newSignature, ...rest } = message;
+      unsigned = rest;
+      signatures.push({ role: 'old key', nodeId: message.origin, publicKey: message.originKey, signature });
+      signatures.push({
+        role: 'new key',
+        nodeId: message.newNodeId,
+        publicKey: message.newPublicKey,
+        signature: newSignature,
+      });
+      break;
+    }
+    case 'PEER_ANNOUNCE': {
+      const { signature, ...rest } = message;
+      unsigned = rest;
+      signatures.push({ role: 'origin', nodeId: message.nodeId, publicKey: message.publicKey, signature });
+      break;
+    }
+    default: {
+      const { signature, ...rest } = message;
+      unsigned = rest;
+      signatures.push({ role: 'origin', nodeId: message.origin, publicKey: message.originKey, signature });
+    }
+  }
+  return { unsigned, signatures };
+}
+
+export function signingBytes(networkId, unsigned) {
+  return new TextEncoder().encode(`${DOMAIN}\n${networkId}\n${canonicalJson(unsigned)}`);
+}
+
+function fromBase64(text, length) {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return null;
+  const binary = atob(text);
+  if (binary.length !== length) return null;
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+function toHex(bytes) {
+  return [...new Uint8Array(bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+export function webCryptoAvailable() {
+  return typeof crypto !== 'undefined' && crypto.subtle !== undefined;
+}
+
+/**
+ * Checks one signature: the key hashes to the node id, then Ed25519 over the bytes. Never throws; the answer
+ * says why it failed.
+ */
+export async function verifySignature(bytes, { nodeId, publicKey, signature }) {
+  if (!webCryptoAvailable()) return { ok: false, why: 'WebCrypto unavailable (needs HTTPS or localhost)' };
+  const key = fromBase64(publicKey, 32);
+  const sig = fromBase64(signature, 64);
+  if (key === null) return { ok: false, why: 'public key is not 32 bytes of base64' };
+  if (sig === null) return { ok: false, why: 'signature is not 64 bytes of base64' };
+  try {
+    if (toHex(await crypto.subtle.digest('SHA-256', key)) !== nodeId)
+      return { ok: false, why: 'public key does not hash to the node id' };
+    const imported = await crypto.subtle.importKey('raw', key, { name: 'Ed25519' }, false, ['verify']);
+    const ok = await crypto.subtle.verify({ name: 'Ed25519' }, imported, sig, bytes);
+    return ok
+      ? { ok: true, why: 'Ed25519 signature valid' }
+      : { ok: false, why: 'signature does not verify' };
+  } catch (error) {
+    return { ok: false, why: `cannot verify: ${error?.message ?? error}` };
+  }
+}
+
+/** Every signature a message carries, each checked; a commit's embedded update and votes are checked too. */
+export async function verifyMessage(networkId, message) {
+  if (message === null || typeof message !== 'object' || typeof message.type !== 'string')
+    return [{ label: 'message', ok: false, why: 'not a signed message (no type)' }];
+  let parts;
+  let bytes;
+  try {
+    parts = signedParts(message);
+    bytes = signingBytes(networkId, parts.unsigned);
+  } catch (error) {
+    return [{ label: message.type, ok: false, why: `no canonical form: ${error?.message ?? error}` }];
+  }
+  const results = [];
+  for (const signer of parts.signatures) {
+    const result = await verifySignature(bytes, signer);
+    results.push({ label: `${message.type} (${signer.role})`, nodeId: signer.nodeId, ...result });
+  }
+  if (message.type === 'COMMIT') {
+    if (message.update) results.push(...(await verifyMessage(networkId, message.update)));
+    for (const vote of Array.isArray(message.votes) ? message.votes : [])
+      results.push(...(await verifyMessage(networkId, vote)));
+  }
+  return results;
+}
+
+/**
+ * A record's `signatures` ({ nodeId, signature }: the update's origin, then each accepting validator) checked
+ * against the commit that set its score: each must verify over the bytes of that node's message in the commit.
+ */
+export async function verifyRecordSignatures(networkId, record, commit) {
+  const results = [];
+  const score = commit?.update?.payload?.trustScore;
+  if (commit && !record.revoked && score !== record.trustScore)
+    results.push({
+      label: 'record score',
+      ok: false,
+      why: `record says ${record.trustScore}, commit says ${score}`,
+    });
+  for (const [index, { nodeId, signature }] of (record.signatures ?? []).entries()) {
+    const label = `record signature by ${nodeId.slice(0, 12)}…`;
+    if (!commit) {
+      results.push({ label, nodeId, ok: false, why: 'no commit for this record seen on the stream' });
+      continue;
+    }
+    // The first is the update's origin signing the update; each after it, a validator signing its accept vote.
+    const signed =
+      index === 0
+        ? commit.update?.origin === nodeId && commit.update
+        : (commit.votes ?? []).find((vote) => vote.origin === nodeId && vote.decision === 'accept');
+    if (!signed) {
+      const role = index === 0 ? 'the update origin' : 'an accepting voter';
+      results.push({ label, nodeId, ok: false, why: `signer is not ${role} in the commit` });
+      continue;
+    }
+    const { unsigned } = signedParts(signed);
+    const result = await verifySignature(signingBytes(networkId, unsigned), {
+      nodeId,
+      publicKey: signed.originKey,
+      signature,
+    });
+    results.push({ label: `${label} (${signed.type})`, nodeId, ...result });
+  }
+  return results;
+}
