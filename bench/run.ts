@@ -10,6 +10,7 @@ import { commitLatencyBench } from './commit-latency.js';
 import { commitThroughputBench } from './commit-throughput.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
+import { initialSyncBench } from './initial-sync.js';
 import { revocationBench } from './revocation.js';
 import { simulatorBench } from './simulator.js';
 import type { Bench, BenchResult } from './support.js';
@@ -22,6 +23,7 @@ const BENCHES: Bench[] = [
   revocationBench,
   apiReadsBench,
   simulatorBench,
+  initialSyncBench,
 ];
 
 function parseArgs(argv: string[]) {

@@ -224,6 +224,7 @@ export class NodeParts {
               logger: this.logger,
               metrics: this.metrics,
               engine: this.engine,
+              verifier: this.verifier,
               peers: this.peers,
               tables,
               view: new StoreSyncView(

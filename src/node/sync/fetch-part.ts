@@ -1,12 +1,16 @@
 // Fetching one block part from one peer, page by page, each page checked by a PartAssembler; the whole part is
 // then imported entry by entry (engine.importEntry) in one transaction that also records it applied.
+// With a SignatureVerifier (worker pool) the part's signatures are checked on it first, so the imports hit the cache.
 import type { Crypto } from '../../core/crypto.js';
 import type { MeshEngine } from '../../core/engine/engine.js';
 import type { ErrorCode } from '../../core/errors.js';
 import type { LedgerEntry, SyncResponse } from '../../core/messages/schemas.js';
+import type { SignatureVerifier } from '../../core/signature-verifier.js';
+import type { SignatureCheck } from '../../core/signing.js';
 import type { EpochClock } from '../../core/sync/blocks.js';
 import type { Assignment, FailureKind } from '../../core/sync/plan.js';
 import { PartAssembler } from '../../core/sync/receive.js';
+import type { PreparedMessage } from '../../core/verifier.js';
 import type { RequestOutcome } from '../../net/reqresp/interface.js';
 import type { SyncTables } from '../../store/sync-tables.js';
 
@@ -14,6 +18,8 @@ export interface PartFetchDeps {
   readonly crypto: Crypto;
   readonly epochs: EpochClock;
   readonly engine: MeshEngine;
+  /** Checks a part's signatures before its import (off the event loop when a pool); null: the import checks. */
+  readonly verifier: SignatureVerifier | null;
   readonly tables: SyncTables;
   readonly atomically: <T>(what: string, work: () => T) => T;
   readonly askBlock: (
@@ -63,6 +69,10 @@ export async function fetchPart(deps: PartFetchDeps, assignment: Assignment): Pr
     entries.push(...accepted.value);
   }
   if (!deps.stillAssigned(peerId)) return { kind: 'abandoned' };
+  if (deps.verifier !== null) {
+    await verifyAhead(deps.engine, deps.verifier, entries);
+    if (!deps.stillAssigned(peerId)) return { kind: 'abandoned' };
+  }
   return deps.atomically('applying a synced block part', () => {
     for (const entry of entries) {
       const imported = deps.engine.importEntry(entry);
@@ -74,4 +84,45 @@ export async function fetchPart(deps: PartFetchDeps, assignment: Assignment): Pr
     deps.tables.markApplied(height, root, part);
     return { kind: 'applied', entries: entries.length } as const;
   });
+}
+
+/** Checks per verifier batch: enough to amortise a worker round trip, small enough to spread over the pool. */
+const CHECKS_PER_BATCH = 256;
+
+/**
+ * Verifies what importing `entries` would verify, in batches on `verifier`, and settles the results into the
+ * engine's MessageVerifier so each import's check is a cache hit. A failed verifier leaves the checks to the import.
+ */
+export async function verifyAhead(
+  engine: MeshEngine,
+  verifier: SignatureVerifier,
+  entries: readonly LedgerEntry[],
+): Promise<void> {
+  const messages = engine.verifier;
+  const batches: Array<{ prepared: PreparedMessage[]; checks: SignatureCheck[] }> = [];
+  let batch: (typeof batches)[number] = { prepared: [], checks: [] };
+  for (const entry of entries) {
+    for (const message of engine.signaturesAhead(entry)) {
+      const ready = messages.prepare(message);
+      if (ready === null || ready.checks.length === 0) continue;
+      batch.prepared.push(ready);
+      batch.checks.push(...ready.checks);
+      if (batch.checks.length >= CHECKS_PER_BATCH) {
+        batches.push(batch);
+        batch = { prepared: [], checks: [] };
+      }
+    }
+  }
+  if (batch.checks.length > 0) batches.push(batch);
+  await Promise.all(
+    batches.map(async ({ prepared, checks }) => {
+      const results = await verifier.verifyBatch(checks).catch(() => null);
+      if (results === null) return;
+      let at = 0;
+      for (const ready of prepared) {
+        messages.settle(ready, results.slice(at, at + ready.checks.length));
+        at += ready.checks.length;
+      }
+    }),
+  );
 }

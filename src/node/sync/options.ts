@@ -3,6 +3,7 @@
 import type { Crypto } from '../../core/crypto.js';
 import type { MeshEngine } from '../../core/engine/engine.js';
 import type { Network } from '../../core/network.js';
+import type { SignatureVerifier } from '../../core/signature-verifier.js';
 import type { Clock } from '../../core/time.js';
 import type { Logger } from '../../log.js';
 import type { NodeMetrics } from '../../metrics.js';
@@ -47,6 +48,8 @@ export interface SyncDeps {
   readonly logger: Logger;
   readonly metrics: NodeMetrics;
   readonly engine: MeshEngine;
+  /** The node's worker-pool verifier, if any: synced parts are checked on it before their import. */
+  readonly verifier?: SignatureVerifier | null;
   readonly peers: PeerManager;
   readonly tables: SyncTables;
   readonly view: StoreSyncView;

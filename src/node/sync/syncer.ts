@@ -55,6 +55,7 @@ export class NodeSync {
       crypto: deps.crypto,
       epochs: deps.network,
       engine: deps.engine,
+      verifier: deps.verifier ?? null,
       tables: deps.tables,
       atomically: deps.atomically,
       askBlock: (peerId, request) => this.ask(peerId, 'SYNC_BLOCK_REQUEST', request),
