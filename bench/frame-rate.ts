@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { TrustMeshNode } from '../src/node/node.js';
 import { testKeyPair, testNetwork } from '../test/support/fixtures.js';
 import type { Bench, BenchOptions, BenchResult } from './support.js';
-import { median, round, UNLIMITED, until } from './support.js';
+import { median, round, UNLIMITED, UNLIMITED_LINK_BUDGET, until } from './support.js';
 import { verifyRate } from './verify-rate.js';
 
 const SENDER = fileURLToPath(new URL('./frame-sender.js', import.meta.url));
@@ -110,6 +110,8 @@ async function measure(threads: number, frames: number, repeats: number, log: (l
     validator: false,
     storageSync: 'normal',
     verifierThreads: threads,
+    // The receive path at full speed: the per-connection budgets (which would drop and score the senders) lifted.
+    linkBudget: UNLIMITED_LINK_BUDGET,
   });
   try {
     const valid: number[] = [];

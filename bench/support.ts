@@ -31,6 +31,10 @@ export interface Bench {
 /** Network parameters that lift the per-origin rate limits, for benchmarks that measure something else. */
 export const UNLIMITED = { rateLimitPerMinute: 1_000_000, criticalRateLimitPerMinute: 1_000_000 };
 
+/** Per-connection budgets too large to matter, for benchmarks that measure how fast one peer can be served. */
+const NO_LIMIT = { perMinute: Number.MAX_SAFE_INTEGER, burst: Number.MAX_SAFE_INTEGER };
+export const UNLIMITED_LINK_BUDGET = { relay: NO_LIMIT, link: NO_LIMIT, sync: NO_LIMIT, bytes: NO_LIMIT };
+
 export const median = (values: readonly number[]): number => percentile(values, 50);
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));

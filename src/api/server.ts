@@ -80,7 +80,10 @@ export const API_DEFAULTS = {
 function installValidators(app: FastifyInstance): void {
   // `unicode: false`: lengths count UTF-16 units, as the wire schemas do; counted in code points, a 200-emoji
   // agentId passed here, and peers rejected the proposal it made (and dropped this node for sending it).
+  // ajv marks `unicode` deprecated and says so on stderr at every start; that one notice is not an operator's.
+  const logger = { log: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) };
   const strictBodies = new Ajv({
+    logger,
     unicode: false,
     coerceTypes: false,
     useDefaults: true,
@@ -88,6 +91,7 @@ function installValidators(app: FastifyInstance): void {
     strict: false,
   });
   const textParts = new Ajv({
+    logger,
     unicode: false,
     coerceTypes: true,
     useDefaults: true,
@@ -141,7 +145,7 @@ export async function startBridgeApi(
     childLoggerFactory: (parent) => parent,
     bodyLimit: options.bodyLimitBytes ?? API_DEFAULTS.bodyLimitBytes,
     // A 256-character id percent-encoded (up to 9 characters per UTF-16 unit) still fits; fastify's 100 did not.
-    maxParamLength: 2_304,
+    routerOptions: { maxParamLength: 2_304 },
     // Errors raised before routing (bad URL encoding, over-long parameters) get the API's shape too.
     frameworkErrors: handleError,
     forceCloseConnections: true,
