@@ -65,6 +65,7 @@ export class NodeParts {
   private readonly networkId: string;
   private readonly network: Network;
   private readonly crypto: Crypto;
+  private readonly monotonic: Clock;
   private readonly owned: { readonly store: boolean; readonly verifier: boolean };
 
   constructor(options: NodeOptions, injected: NodeModules, endpoint: string, hooks: NodeHooks) {
@@ -74,6 +75,7 @@ export class NodeParts {
     this.network = network;
     const modules = resolveModules(options, injected);
     this.crypto = modules.crypto;
+    this.monotonic = modules.monotonic;
     this.store = modules.store;
     this.clock = modules.clock;
     this.verifier = modules.verifier;
@@ -324,9 +326,9 @@ export class NodeParts {
       // ids of the network file itself go without.
       if (registry.isGenesisNode(nodeId) || bits === 0) this.proofs.set(nodeId, undefined);
       else {
-        const started = performance.now();
+        const started = this.monotonic.now();
         this.proofs.set(nodeId, solveWork(this.crypto, this.network.networkId, nodeId, bits));
-        const ms = Math.round(performance.now() - started);
+        const ms = Math.round(this.monotonic.now() - started);
         this.logger.info({ bits, ms }, 'not in the network file: computed the proof of work peers ask for');
       }
     }
