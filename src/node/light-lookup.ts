@@ -25,6 +25,11 @@ export const DEFAULT_LIGHT_LOOKUP: LightLookupOptions = { timeoutMs: 3_000, maxP
 export interface LightLookupModules {
   readonly queryIds?: () => string;
   readonly timers?: TimerScheduler;
+  /**
+   * Runs an import in one storage transaction, stopping the node if it fails (the node's fail-stop
+   * `atomically`); by default a plain store transaction, for tests of the lookup alone.
+   */
+  readonly atomically?: <T>(what: string, work: () => T) => T;
 }
 
 const MAX_QUERIES_PER_PEER = 16;
@@ -39,6 +44,7 @@ const CATCH_UP_SUBJECTS = 256;
 export class LightLookup {
   /** null: the full node refused (it is catching up), so the lookup moves on at once. */
   private readonly queries: RequestTracker<QueryResult | null>;
+  private readonly atomically: <T>(what: string, work: () => T) => T;
   private counter = 0;
   /**
    * Subjects ("agent\u0000principal") and agents ("agent\u0000") fetched whole while connected: only those are
@@ -56,6 +62,7 @@ export class LightLookup {
     private readonly options: LightLookupOptions = DEFAULT_LIGHT_LOOKUP,
     modules: LightLookupModules = {},
   ) {
+    this.atomically = modules.atomically ?? ((_what, work) => this.store.transaction(work));
     this.queries = new RequestTracker<QueryResult | null>(
       {
         timeoutMs: options.timeoutMs,
@@ -206,7 +213,7 @@ export class LightLookup {
     for (let page = 0; page < this.options.maxPages; page++) {
       const result = await this.ask(peerId, agentId, principalId, cursor);
       if (result === null) return false;
-      const failure = this.store.transaction(() => {
+      const failure = this.atomically("importing a full node's answer", () => {
         for (const entry of result.entries) {
           const outcome = this.engine.importEntry(entry);
           if (outcome.kind !== 'accept') return outcome;

@@ -24,7 +24,7 @@ import { syncTablesOf } from '../store/sync-tables.js';
 import { VERSION } from '../version.js';
 import { engineEvents } from './engine-events.js';
 import { InboundPath } from './inbound.js';
-import { LightLookup } from './light-lookup.js';
+import { DEFAULT_LIGHT_LOOKUP, LightLookup } from './light-lookup.js';
 import { resolveModules } from './modules.js';
 import { PeerJudge } from './peer-judge.js';
 import { StoreSyncView } from './sync/ledger-view.js';
@@ -212,7 +212,11 @@ export class NodeParts {
       },
     );
     this.lightLookup =
-      type === 'light' ? new LightLookup(this.engine, this.peers, this.store, this.logger) : null;
+      type === 'light'
+        ? new LightLookup(this.engine, this.peers, this.store, this.logger, DEFAULT_LIGHT_LOOKUP, {
+            atomically: hooks.atomically,
+          })
+        : null;
     const tables = type === 'light' ? null : syncTablesOf(this.store);
     const syncOptions = { ...DEFAULT_SYNC_OPTIONS, ...options.sync };
     this.sync =

@@ -59,4 +59,25 @@ describe('fail-stop', () => {
     reopened.close();
     assert.equal(blacklists.n, 0, 'the turn was rolled back');
   });
+
+  test("a storage failure while a light node imports a full node's answer stops it too (fail-stop)", async () => {
+    mesh = new TestMesh(testNetwork([100, 0]));
+    const full = await mesh.start(testKeyPair(0));
+    full.submit({ agentId: 'a', principalId: 'p', trustScore: 400, event: 'REGISTRATION' });
+    await waitFor(() => full.record('a', 'p') !== null, 5_000, 'a commit at the full node');
+    const dataDir = mesh.tempDir();
+    const light = await mesh.start(testKeyPair(1), { type: 'light', dataDir });
+    await mesh.link(light, full);
+    const saboteur = new Database(join(dataDir, 'trust-mesh.db'));
+    saboteur.exec(
+      "CREATE TRIGGER fail_commits BEFORE INSERT ON entries WHEN NEW.type = 'COMMIT' BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+    );
+    saboteur.close();
+    let fatal: unknown = null;
+    light.once('fatal', (error) => (fatal = error));
+    await light.lookupRecord('a', 'p').catch(() => undefined);
+    await waitFor(() => fatal !== null, 10_000, 'the failed import to be fatal, as any failed turn');
+    assert.ok(fatal instanceof Error);
+    await waitFor(() => !light.running, 2_000, 'light node stopped');
+  });
 });
