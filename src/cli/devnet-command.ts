@@ -216,6 +216,7 @@ function printApiHelp(api: DevnetApi, context: CliContext): void {
     `Bridge API (${api.member.name}): ${api.url}   docs: ${api.url}/docs (Swagger UI), ${api.url}/openapi.json`,
   );
   context.out(`  token (read, write, this run only): ${api.token}`);
+  context.out(`  mesh explorer: ${api.url}/explorer/#token=${api.token}`);
   context.out('  try:');
   context.out(
     `    curl -s -X POST ${api.url}/v1/events -H 'authorization: Bearer ${api.token}' -H 'content-type: application/json' -d '${body}'`,
