@@ -1,5 +1,7 @@
 // The simulator's library entry point: runSimulation(scenario, { seed }) runs one scenario and sums it up.
 // Everything in the result except wallMs and heapUsedBytes depends only on the scenario and the seed.
+
+import { emptyEngineStats } from '../core/engine/state.js';
 import type { EngineStats } from '../core/engine/types.js';
 import { minimumLatency } from './distributions.js';
 import type { Violation } from './invariants.js';
@@ -101,15 +103,7 @@ export function summarise(simulator: Simulator, wallMs: number): SimulationResul
   const stateHashes = nodes.map((node) => node.ledger.stateHash());
   const distinct = new Set(stateHashes).size;
   const engines = {
-    received: 0,
-    accepted: 0,
-    ignored: 0,
-    rejected: 0,
-    duplicatesDropped: 0,
-    forwarded: 0,
-    votesCast: 0,
-    commitsApplied: 0,
-    criticalApplied: 0,
+    ...emptyEngineStats(),
     signaturesVerified: 0,
     running: 0,
     restarts: 0,

@@ -65,6 +65,21 @@ export interface OriginRates {
 /** Announces one node may make per minute: re-announces come every 10 minutes, or when its endpoints change. */
 const ANNOUNCES_PER_MINUTE = 10;
 
+/** Every engine counter at zero (a new engine's, or a sum over engines to start from). */
+export function emptyEngineStats(): EngineStats {
+  return {
+    received: 0,
+    accepted: 0,
+    ignored: 0,
+    rejected: 0,
+    duplicatesDropped: 0,
+    forwarded: 0,
+    votesCast: 0,
+    commitsApplied: 0,
+    criticalApplied: 0,
+  };
+}
+
 export function createState(options: EngineOptions, modules: EngineModules): EngineState {
   const { network } = options;
   const { rateLimitPerMinute, criticalRateLimitPerMinute } = network.params;
@@ -78,17 +93,7 @@ export function createState(options: EngineOptions, modules: EngineModules): Eng
     verifier: new MessageVerifier(modules.crypto, network.networkId),
     announces: new AnnounceBook(),
     proposals: new ProposalBook(),
-    stats: {
-      received: 0,
-      accepted: 0,
-      ignored: 0,
-      rejected: 0,
-      duplicatesDropped: 0,
-      forwarded: 0,
-      votesCast: 0,
-      commitsApplied: 0,
-      criticalApplied: 0,
-    },
+    stats: emptyEngineStats(),
     seen: new TimeCache(seenTtl, SEEN_CAPACITY),
     routes: new TimeCache(2 * proposalTimeoutMs, SEEN_CAPACITY),
     recent: new TimeCache(seenTtl, RECENT_CAPACITY),

@@ -121,7 +121,7 @@ export class Connection {
   }
 
   /** Closes with a policy code (ws code 1008) carrying the error code as its reason; idempotent. */
-  close(code: ErrorCode | null, detail = ''): void {
+  close(code: ErrorCode | null, _detail = ''): void {
     if (this.closed) return;
     this.closed = true;
     this.closeCode = code;
