@@ -2,13 +2,21 @@
 // unchanged, so each copy after the first costs a hash instead of JSON parsing and schema checks.
 import { createHash } from 'node:crypto';
 import { TimeCache } from '../core/gossip/time-cache.js';
+import type { MessageType } from '../core/messages/schemas.js';
 import type { Clock } from '../core/time.js';
 
 /** Digests held at most (~120 bytes each). */
 const CAPACITY = 200_000;
 
+/** What a remembered frame carried: enough for the dissemination tree to prune the link a copy came by. */
+export interface FrameSeen {
+  readonly type: MessageType;
+  /** The signer of a proposal or commit, for its tree; absent for other types. */
+  readonly origin?: string;
+}
+
 export class DuplicateFrameFilter {
-  private readonly seen: TimeCache<true>;
+  private readonly seen: TimeCache<FrameSeen>;
   dropped = 0;
 
   /** `ttlMs` should match the engine's seen-cache, so a frame is remembered as long as its message is. */
@@ -19,19 +27,19 @@ export class DuplicateFrameFilter {
     this.seen = new TimeCache(ttlMs, CAPACITY);
   }
 
-  /** True when this exact frame was handled before: drop it unparsed. */
-  isDuplicate(frame: string): boolean {
-    if (!this.seen.has(digest(frame), this.clock.now())) return false;
-    this.dropped++;
-    return true;
+  /** What this exact frame carried when it was handled before (drop it unparsed), else undefined. */
+  duplicateOf(frame: string): FrameSeen | undefined {
+    const seen = this.seen.get(digest(frame), this.clock.now());
+    if (seen !== undefined) this.dropped++;
+    return seen;
   }
 
   /**
    * Remembers a frame whose message the engine has handled for good (accepted, or refused for a reason that
    * cannot change). Only such frames: a refusal that may turn into acceptance later must be looked at again.
    */
-  remember(frame: string): void {
-    this.seen.set(digest(frame), true, this.clock.now());
+  remember(frame: string, seen: FrameSeen): void {
+    this.seen.set(digest(frame), seen, this.clock.now());
   }
 
   prune(): void {

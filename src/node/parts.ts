@@ -148,12 +148,19 @@ export class NodeParts {
         onClosed: (session, code) => {
           this.metrics.connections.inc({ code: code ?? 'closed' });
           this.discovery.closed(session.nodeId!);
+          if (session.nodeId !== null) this.engine.peerDisconnected(session.nodeId);
           this.lightLookup?.fullNodesChanged();
           if (session.nodeId !== null) this.sync?.peerGone(session.nodeId);
           hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
-        frameFilter: (text) => this.frames.isDuplicate(text),
+        frameFilter: (text, session) => {
+          const seen = this.frames.duplicateOf(text);
+          if (seen === undefined) return false;
+          // A copy by another path: the dissemination tree prunes the link it came by.
+          if (seen.origin !== undefined) this.engine.duplicateFrom(session.nodeId!, seen.type, seen.origin);
+          return true;
+        },
         scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
         work: () => this.work(),
         onFrameRefused: (session, failure) => {
@@ -266,7 +273,10 @@ export class NodeParts {
         for (const message of messages) {
           if (!this.engine.hasSeen(message)) continue;
           const frame = this.peers.arrivedAs(message);
-          if (frame !== undefined) this.frames.remember(frame);
+          if (frame === undefined) continue;
+          const origin =
+            message.type === 'TRUST_UPDATE' || message.type === 'COMMIT' ? message.origin : undefined;
+          this.frames.remember(frame, { type: message.type, ...(origin === undefined ? {} : { origin }) });
         }
       },
     });

@@ -52,9 +52,9 @@ class SimOutput implements EngineOutput {
     return true;
   }
 
-  broadcast(message: Message, except?: string): void {
+  broadcast(message: Message, except?: ReadonlySet<string>): void {
     for (const [peerId, peer] of this.connected)
-      if (peerId !== except) this.host.transmit(this.index, peer, message);
+      if (except?.has(peerId) !== true) this.host.transmit(this.index, peer, message);
   }
 
   isConnected(peerId: string): boolean {

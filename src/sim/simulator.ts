@@ -280,6 +280,8 @@ export class Simulator {
     this.connections.set(key, (this.connections.get(key) ?? 0) + 1);
     this.nodes[a]!.output.connected.delete(this.nodes[b]!.nodeId);
     this.nodes[b]!.output.connected.delete(this.nodes[a]!.nodeId);
+    this.nodes[a]!.engine?.peerDisconnected(this.nodes[b]!.nodeId);
+    this.nodes[b]!.engine?.peerDisconnected(this.nodes[a]!.nodeId);
   }
 
   private disconnectLink(from: number, to: number, code: ErrorCode): void {

@@ -11,16 +11,16 @@ import type { Message } from '../../src/core/messages/schemas.js';
 const ping = (id: string): Message => ({ type: 'QUERY_RESULT', version: PROTOCOL_VERSION, id, entries: [] });
 
 describe('MemoryOutput', () => {
-  it('sends only to connected peers and copies a broadcast to every connected peer but the sender', () => {
+  it('sends only to connected peers and copies a broadcast to every connected peer but those left out', () => {
     const output = new MemoryOutput(['a', 'b']);
     assert.equal(output.send('a', ping('1')), true);
     assert.equal(output.send('z', ping('2')), false);
     output.connect('c');
-    output.broadcast(ping('3'), 'b');
+    output.broadcast(ping('3'), new Set(['b']));
     output.broadcast(ping('4'));
     assert.deepEqual(output.sent, [{ to: 'a', message: ping('1') }]);
     assert.deepEqual(output.broadcasts, [
-      { message: ping('3'), except: 'b' },
+      { message: ping('3'), except: new Set(['b']) },
       { message: ping('4'), except: undefined },
     ]);
     assert.equal(output.queued, 6);

@@ -156,6 +156,9 @@ export function createFuzzWorld(): FuzzWorld {
         },
       ],
     ],
+    ['PRUNE', [{ type: 'PRUNE', ...link, origin: badUpdate.origin }]],
+    ['IHAVE', [{ type: 'IHAVE', ...link, ids: [`${badUpdate.id}:${badUpdate.payload.signature}`] }]],
+    ['GRAFT', [{ type: 'GRAFT', ...link, ids: [`${badUpdate.id}:${badUpdate.payload.signature}`] }]],
     ['SYNC_STATUS_REQUEST', [{ type: 'SYNC_STATUS_REQUEST', ...link, id: 'sync-1' }]],
     [
       'SYNC_STATUS',

@@ -1,6 +1,5 @@
 // The protocol engine: every message from an established peer passes through here, cheapest checks first.
 // Pure and synchronous: no sockets, timers or disk of its own — the shell injects them (see types.ts).
-import { workBits } from '../admission/work.js';
 import type { ProposalRecord } from '../consensus/proposals.js';
 import type { ErrorCode } from '../errors.js';
 import { PROTOCOL_VERSION } from '../messages/fields.js';
@@ -10,17 +9,16 @@ import type {
   KeyRotation,
   LedgerEntry,
   Message,
-  PeerAnnounce,
   Revocation,
   SecurityAlert,
 } from '../messages/schemas.js';
 import type { AnnounceBook } from '../nodes/announce-book.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { accept, ignore, type Outcome, reject } from '../outcome.js';
-import { type SignedMessage, type Signer, signMessage, type UnsignedMessage } from '../signing.js';
-import { isoTimestamp } from '../time.js';
+import type { SignedMessage, Signer } from '../signing.js';
 import type { Verified } from '../verified.js';
 import type { MessageVerifier } from '../verifier.js';
+import { announceSelf, handleAnnounce } from './announce.js';
 import {
   blacklist,
   handleCritical,
@@ -29,11 +27,19 @@ import {
   replayLedger,
   rotateKey,
 } from './critical.js';
+import {
+  duplicateFrom,
+  handleGraft,
+  handleIHave,
+  handlePrune,
+  peerGone,
+  spread,
+  tickTree,
+} from './dissemination.js';
 import { packQueryResult } from './query.js';
 import { signaturesAhead } from './signature-sets.js';
-import { createState, type EngineState, markSeen, noteDropped, nowOf, seenKey } from './state.js';
+import { createState, type EngineState, noteDropped, nowOf, seenKey } from './state.js';
 import type { EngineModules, EngineOptions, EngineStats } from './types.js';
-import { verifySigned } from './verify.js';
 import {
   castDeferredVotes,
   expireProposals,
@@ -43,16 +49,14 @@ import {
   importCommit,
   type ProposalInput,
   propose,
+  resendVotesVia,
   votesHere,
 } from './voting.js';
 
 export type { ProposalInput } from './voting.js';
 
-const DEFAULT_ANNOUNCE_INTERVAL_MS = 10 * 60_000;
 /** Entries in a NODES answer: Kademlia's k (the schema's cap). */
 const NODES_PER_ANSWER = 20;
-
-const workField = (work: string | undefined) => (work === undefined ? {} : { work });
 
 /**
  * Refusals that may turn into acceptance later (a rotation or stake change not yet seen here, a clock that
@@ -62,7 +66,6 @@ const TRANSIENT = new Set<ErrorCode>([
   'TM_ERR_QUORUM_NOT_REACHED',
   'TM_ERR_UNKNOWN_ORIGIN',
   'TM_ERR_TIMESTAMP_SKEW',
-  'TM_ERR_NO_ROUTE',
 ]);
 
 export class MeshEngine {
@@ -151,7 +154,7 @@ export class MeshEngine {
       case 'BLACKLIST':
         return this.gossip(from, message, () => handleCritical(state, message));
       case 'PEER_ANNOUNCE':
-        return this.gossip(from, message, () => this.onAnnounce(message));
+        return this.gossip(from, message, () => handleAnnounce(state, message));
       case 'VOTE':
         return this.once(message, () => handleVote(state, from, message));
       case 'QUERY':
@@ -187,6 +190,12 @@ export class MeshEngine {
       case 'NODES':
         state.modules.events?.nodes?.(from, message);
         return accept(undefined);
+      case 'PRUNE':
+        return handlePrune(state, from, message);
+      case 'IHAVE':
+        return handleIHave(state, from, message);
+      case 'GRAFT':
+        return handleGraft(state, from, message);
       case 'SYNC_STATUS_REQUEST':
       case 'SYNC_ROOTS_REQUEST':
       case 'SYNC_BLOCK_REQUEST':
@@ -227,35 +236,28 @@ export class MeshEngine {
     return outcome;
   }
 
-  /** A flooded message: handled once, and forwarded unchanged to every other peer when accepted. */
+  /**
+   * A gossiped message: handled once and, when accepted, forwarded unchanged (dissemination.ts: over the tree, or
+   * to every neighbour for critical events); a copy of one handled before prunes the link it came by.
+   */
   private gossip(from: string, message: SignedMessage, work: () => Outcome<unknown>): Outcome<unknown> {
     const outcome = this.once(message, work);
     if (outcome.kind === 'accept') {
-      this.state.modules.output.broadcast(message, from);
+      spread(this.state, message, from);
       this.state.stats.forwarded++;
+    } else if (outcome.kind === 'ignore' && outcome.code === 'TM_ERR_DUPLICATE') {
+      const origin = (message as { origin?: string }).origin;
+      if (origin !== undefined) duplicateFrom(this.state, from, message.type, origin, seenKey(message));
     }
     return outcome;
   }
 
-  private onAnnounce(announce: PeerAnnounce): Outcome<unknown> {
-    const { state } = this;
-    const held = state.announces.get(announce.nodeId);
-    // Cheap first: a stale announce costs no signature check, nor does one from an outsider without its work.
-    if (held !== undefined && held.timestamp >= announce.timestamp)
-      return ignore('TM_ERR_DUPLICATE', 'not newer');
-    const bits = state.options.network.params.admissionWorkBits;
-    const outsider = bits > 0 && !state.registry.isMember(announce.nodeId);
-    if (
-      outsider &&
-      workBits(state.modules.crypto, state.networkId, announce.nodeId, announce.work ?? '') < bits
-    )
-      return ignore('TM_ERR_ADMISSION_WORK', 'announce of a node outside the network file without its work');
-    const verified = verifySigned(state, announce);
-    if (verified.kind !== 'accept') return verified;
-    if (!state.rates.announces.take(announce.nodeId, nowOf(state)))
-      return ignore('TM_ERR_RATE_LIMITED', 'announcing too often');
-    if (!state.announces.offer(announce, nowOf(state))) return ignore('TM_ERR_DUPLICATE', 'not newer');
-    return accept(undefined);
+  /**
+   * The shell dropped a byte-identical copy of a message handled before, unparsed (net/duplicate-frames.ts):
+   * for the tree it is a duplicate like any other.
+   */
+  duplicateFrom(peerId: string, type: Message['type'], origin: string): void {
+    duplicateFrom(this.state, peerId, type, origin, null);
   }
 
   /**
@@ -334,6 +336,7 @@ export class MeshEngine {
   peerConnected(peerId: string): void {
     const { state } = this;
     const { output } = state.modules;
+    state.tree.connected(peerId);
     if (state.ownRotation !== null) output.send(peerId, state.ownRotation);
     // The first announce is broadcast, which already reaches this peer; later ones it gets from the book.
     const first = state.ownAnnounce === null;
@@ -343,37 +346,21 @@ export class MeshEngine {
     }
   }
 
-  /** Signs a fresh PEER_ANNOUNCE (when due, or when `force`) and gossips it. */
-  announce(force: boolean): void {
-    const { state } = this;
-    const now = nowOf(state);
-    const interval = state.options.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
-    if (!force && now - state.lastAnnounceAt < interval) return;
-    state.lastAnnounceAt = now;
-    const { nodeType } = state.options;
-    const capabilities = [
-      nodeType === 'light' ? 'LIGHT_NODE' : 'FULL_NODE',
-      ...(nodeType === 'bridge' ? ['BRIDGE_NODE'] : []),
-      ...(this.votes ? ['VALIDATOR'] : []),
-    ];
-    const announce = signMessage<PeerAnnounce>(state.signer, state.networkId, {
-      type: 'PEER_ANNOUNCE',
-      version: PROTOCOL_VERSION,
-      id: state.modules.entropy.messageId(),
-      timestamp: isoTimestamp(now),
-      nodeId: state.signer.nodeId,
-      publicKey: state.signer.publicKey,
-      endpoints: [...state.options.endpoints],
-      capabilities,
-      ...workField(state.options.work?.()),
-    } satisfies UnsignedMessage<PeerAnnounce>);
-    state.ownAnnounce = announce;
-    state.announces.offer(announce, now);
-    markSeen(state, announce);
-    state.modules.output.broadcast(announce);
+  /** A neighbour's connection closed: the trees regraft, and votes last sent over it go again another way. */
+  peerDisconnected(peerId: string): void {
+    peerGone(this.state, peerId);
+    resendVotesVia(this.state, peerId);
   }
 
-  /** Advances time-driven work: proposal deadlines, cache expiry, periodic announces. Call it often (≤ 1 s). */
+  /** Signs a fresh PEER_ANNOUNCE (when due, or when `force`) and gossips it. */
+  announce(force: boolean): void {
+    announceSelf(this.state, this.votes, force);
+  }
+
+  /**
+   * Advances time-driven work: proposal deadlines, cache expiry, the tree's lazy rounds and repair, periodic
+   * announces. Call it often (≤ 250 ms keeps repair timely).
+   */
   tick(): void {
     const { state } = this;
     const now = nowOf(state);
@@ -383,6 +370,7 @@ export class MeshEngine {
     state.recent.prune(now);
     state.ownVotes.prune(now);
     state.announces.prune(now);
+    tickTree(state);
     this.announce(false);
   }
 }

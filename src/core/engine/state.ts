@@ -3,6 +3,7 @@
 import type { CommitContext } from '../consensus/commit.js';
 import { ProposalBook } from '../consensus/proposals.js';
 import { TimeCache } from '../gossip/time-cache.js';
+import { DEFAULT_TREE, GossipTree } from '../gossip/tree.js';
 import { PROTOCOL_VERSION } from '../messages/fields.js';
 import type { KeyRotation, Message, PeerAnnounce, TrustUpdate, Vote } from '../messages/schemas.js';
 import { AnnounceBook } from '../nodes/announce-book.js';
@@ -22,6 +23,8 @@ import type { EngineModules, EngineOptions, EngineStats } from './types.js';
 
 /** Seen message ids held at most (each ~150 bytes). */
 const SEEN_CAPACITY = 200_000;
+/** Votes in flight remembered with their next hop, at most. */
+const VOTE_HOPS_CAPACITY = 20_000;
 /** Recent members' messages kept whole for equivocation evidence. */
 const RECENT_CAPACITY = 4_096;
 
@@ -36,10 +39,17 @@ export interface EngineState {
   readonly stats: EngineStats;
   /** Message ids (with signature) already handled: duplicates stop here, before any signature check. */
   readonly seen: TimeCache<true>;
+  /** Which neighbours get gossip eagerly, and the lazy repair of what the tree missed. */
+  readonly tree: GossipTree<SignedMessage>;
   /** Per proposal relayed here (`origin:id`): the neighbour it first came from, where its votes go back. */
   readonly routes: TimeCache<string>;
   /** Recent signed messages of members by (signer, type, id): a signer saying two things is caught here. */
   readonly recent: TimeCache<SignedMessage>;
+  /**
+   * Votes this node sent one hop toward their proposer, by vote key, with that hop: if the link closes before the
+   * proposal settles, the vote is sent again by another way (it may have been lost in flight).
+   */
+  readonly voteHops: TimeCache<{ readonly via: string; readonly vote: Vote }>;
   /** This node's own votes by proposal (`origin:id`): asked again, it answers with the very same vote. */
   readonly ownVotes: TimeCache<Vote>;
   /** Per-origin budgets for what an origin sends into the mesh (proposals, critical events, announces). */
@@ -95,9 +105,11 @@ export function createState(options: EngineOptions, modules: EngineModules): Eng
     proposals: new ProposalBook(),
     stats: emptyEngineStats(),
     seen: new TimeCache(seenTtl, SEEN_CAPACITY),
+    tree: new GossipTree({ ...DEFAULT_TREE, ...options.tree }),
     routes: new TimeCache(2 * proposalTimeoutMs, SEEN_CAPACITY),
     recent: new TimeCache(seenTtl, RECENT_CAPACITY),
     ownVotes: new TimeCache(seenTtl, SEEN_CAPACITY),
+    voteHops: new TimeCache(proposalTimeoutMs + clockSkewMs, VOTE_HOPS_CAPACITY),
     rates: {
       proposals: new TokenBuckets({ perMinute: rateLimitPerMinute, burst: rateLimitPerMinute }),
       critical: new TokenBuckets({

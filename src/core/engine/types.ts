@@ -4,6 +4,7 @@
 import type { ProposalLog, ProposalRecord } from '../consensus/proposals.js';
 import type { Crypto } from '../crypto.js';
 import type { ErrorCode } from '../errors.js';
+import type { TreeOptions } from '../gossip/tree.js';
 import type { Ledger } from '../ledger.js';
 import type {
   Commit,
@@ -35,14 +36,16 @@ export interface EngineOptions {
   readonly announceIntervalMs?: number;
   /** This node's admission proof of work for its current id, if it is not in the network file. */
   readonly work?: () => string | undefined;
+  /** The dissemination tree's timing (core/gossip/tree.ts DEFAULT_TREE when left out). */
+  readonly tree?: Partial<TreeOptions>;
 }
 
 /** Effects the engine asks of its transport; all by peer node id, never by socket. */
 export interface EngineOutput {
   /** Queues a message for one connected neighbour; false when it is not connected. */
   send(peerId: string, message: Message): boolean;
-  /** Queues a message for every connected neighbour except `except` (the one it came from). */
-  broadcast(message: Message, except?: string): void;
+  /** Queues a message for every connected neighbour except those in `except` (the sender, lazy or holding it). */
+  broadcast(message: Message, except?: ReadonlySet<string>): void;
   isConnected(peerId: string): boolean;
   disconnect(peerId: string, code: ErrorCode): void;
 }

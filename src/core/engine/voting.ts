@@ -14,7 +14,17 @@ import { signMessage, type UnsignedMessage } from '../signing.js';
 import { parseTimestamp } from '../time.js';
 import { markVerified } from '../verified.js';
 import { blacklist } from './critical.js';
-import { commitContext, type EngineState, envelope, markSeen, nowOf, proposalKey, signOwn } from './state.js';
+import { spread } from './dissemination.js';
+import {
+  commitContext,
+  type EngineState,
+  envelope,
+  markSeen,
+  nowOf,
+  proposalKey,
+  seenKey,
+  signOwn,
+} from './state.js';
 import { verifySigned } from './verify.js';
 
 export interface ProposalInput {
@@ -109,24 +119,59 @@ function castVote(
     countVote(state, vote);
     return;
   }
-  const target = state.modules.output.isConnected(update.origin) ? update.origin : cameFrom;
-  if (target !== null) state.modules.output.send(target, vote);
+  sendTowardProposer(state, vote, cameFrom, null);
+}
+
+/**
+ * One hop toward the proposer: the proposer itself when it is a neighbour, else `route` (the neighbour the
+ * proposal came from). With no such way (that link closed, or it points back at the sender) the vote goes to
+ * every other neighbour, once each (the seen cache). The hop is remembered, so that a vote whose link closes
+ * before the proposal settles is sent again another way (peerGone).
+ */
+export function sendTowardProposer(
+  state: EngineState,
+  vote: Vote,
+  route: string | null,
+  from: string | null,
+): void {
+  const { output } = state.modules;
+  const target = output.isConnected(vote.updateOrigin) ? vote.updateOrigin : route;
+  if (target !== null && target !== from && output.send(target, vote)) {
+    state.voteHops.set(seenKey(vote), { via: target, vote }, nowOf(state));
+    return;
+  }
+  output.broadcast(vote, from === null ? undefined : new Set([from]));
+}
+
+/** A link closed: the votes last sent over it go again by another way. */
+export function resendVotesVia(state: EngineState, peerId: string): void {
+  const now = nowOf(state);
+  const lost = [...state.voteHops.entries(now)].filter(([, hop]) => hop.via === peerId);
+  for (const [key, { vote }] of lost) {
+    state.voteHops.delete(key);
+    sendTowardProposer(
+      state,
+      vote,
+      state.routes.get(proposalKey(vote.updateOrigin, vote.updateId), now) ?? null,
+      peerId,
+    );
+  }
 }
 
 // ---- Votes -------------------------------------------------------------------------------------------------
 
-/** A VOTE: counted here if this node proposed the update, else passed one hop back toward its proposer. */
+/**
+ * A VOTE: counted here if this node proposed the update, else passed one hop back toward its proposer — to the
+ * proposer itself when it is a neighbour, else to the neighbour the proposal came from. With no such way left
+ * (that link closed, or the route points back at the sender) it goes to every other neighbour, once (seen cache).
+ */
 export function handleVote(state: EngineState, from: string, vote: Vote): Outcome<unknown> {
   if (state.registry.isBlacklisted(vote.origin)) return ignore('TM_ERR_BLACKLISTED');
   const verified = verifySigned(state, vote);
   if (verified.kind !== 'accept') return verified;
   if (vote.updateOrigin === state.signer.nodeId) return countVote(state, vote);
-  const { output } = state.modules;
-  const target = output.isConnected(vote.updateOrigin)
-    ? vote.updateOrigin
-    : state.routes.get(proposalKey(vote.updateOrigin, vote.updateId), nowOf(state));
-  if (target === undefined || target === from) return ignore('TM_ERR_NO_ROUTE');
-  output.send(target, vote);
+  const route = state.routes.get(proposalKey(vote.updateOrigin, vote.updateId), nowOf(state));
+  sendTowardProposer(state, vote, route ?? null, from);
   state.stats.forwarded++;
   return accept(undefined);
 }
@@ -172,7 +217,7 @@ function commitProposal(state: EngineState, id: string): void {
   state.modules.ledger.append(commit);
   state.stats.commitsApplied++;
   settle(state, state.proposals.settleCommitted(id, commit, nowOf(state)));
-  state.modules.output.broadcast(commit);
+  spread(state, commit, null);
   state.modules.events?.committed?.(commit, true);
 }
 
@@ -273,7 +318,7 @@ export function propose(
   );
   state.modules.proposals.saveProposal(record);
   markSeen(state, update);
-  state.modules.output.broadcast(update);
+  spread(state, update, null);
   if (votesHere(state)) {
     const problem = isFresh(update, now, params.clockSkewMs)
       ? judgeUpdate(update, state.registry)

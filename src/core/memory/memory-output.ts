@@ -12,8 +12,8 @@ export interface Delivery {
 
 export interface BroadcastRecord {
   readonly message: Message;
-  /** The peer it came from, left out of the broadcast. */
-  readonly except: string | undefined;
+  /** The peers left out of the broadcast (the one it came from, lazy links, holders). */
+  readonly except: ReadonlySet<string> | undefined;
 }
 
 export interface DisconnectRecord {
@@ -46,9 +46,10 @@ export class MemoryOutput implements EngineOutput {
   }
 
   /** A copy for every peer connected now (as a transport queues them), except the one it came from. */
-  broadcast(message: Message, except?: string): void {
+  broadcast(message: Message, except?: ReadonlySet<string>): void {
     this.broadcasts.push({ message, except });
-    for (const peerId of this.connected) if (peerId !== except) this.outbox.push({ to: peerId, message });
+    for (const peerId of this.connected)
+      if (except?.has(peerId) !== true) this.outbox.push({ to: peerId, message });
   }
 
   isConnected(peerId: string): boolean {

@@ -5,7 +5,8 @@ import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { MESSAGE_SCHEMAS, type MessageType } from './schemas.js';
 
 /**
- * link: neighbour to neighbour, never forwarded. gossip: flooded to every peer, signed by its origin.
+ * link: neighbour to neighbour, never forwarded. gossip: signed by its origin, forwarded to every peer — over the
+ * dissemination tree (core/gossip/tree.ts) on the normal lane, to all on the critical lane.
  * routed: signed, forwarded hop by hop back toward the origin of the message it answers (votes).
  */
 export type Scope = 'link' | 'gossip' | 'routed';
@@ -32,6 +33,9 @@ export const MESSAGE_INFO: Readonly<Record<MessageType, TypeInfo>> = {
   PEER_ANNOUNCE: { scope: 'gossip', lane: 'normal' },
   FIND_NODE: { scope: 'link', lane: 'normal' },
   NODES: { scope: 'link', lane: 'normal' },
+  PRUNE: { scope: 'link', lane: 'normal' },
+  IHAVE: { scope: 'link', lane: 'normal' },
+  GRAFT: { scope: 'link', lane: 'normal' },
   SYNC_STATUS_REQUEST: { scope: 'link', lane: 'normal' },
   SYNC_STATUS: { scope: 'link', lane: 'normal' },
   SYNC_ROOTS_REQUEST: { scope: 'link', lane: 'normal' },

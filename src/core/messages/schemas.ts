@@ -185,6 +185,28 @@ const PeerInfo = Type.Object(
 export const FindNodeSchema = linkMessage('FIND_NODE', { target: NodeId });
 export const NodesSchema = linkMessage('NODES', { nodes: Type.Array(PeerInfo, { maxItems: 20 }) });
 
+// ---- Dissemination tree (core/gossip/tree.ts): which links carry gossip eagerly --------------------------
+
+/** A gossiped message's key: its id and its origin's signature (`id:signature`), as in the seen cache. */
+const GossipKey = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}:[A-Za-z0-9+/]{86}==$' });
+const GossipKeys = Type.Array(GossipKey, { maxItems: 512 });
+
+/** "Stop pushing me this origin's gossip; send its ids only": the sender gets it by another path. */
+export const PruneSchema = Type.Object(
+  { type: Type.Literal('PRUNE'), version: Version, origin: NodeId },
+  strict,
+);
+/** Keys of gossip the sender handled lately (lazy push). */
+export const IHaveSchema = Type.Object(
+  { type: Type.Literal('IHAVE'), version: Version, ids: GossipKeys },
+  strict,
+);
+/** "Push gossip to me again, starting with these": sent for announced keys that never arrived. */
+export const GraftSchema = Type.Object(
+  { type: Type.Literal('GRAFT'), version: Version, ids: GossipKeys },
+  strict,
+);
+
 // ---- Sync and light-node queries (request/response between neighbours) ---------------------------------
 
 /** What a ledger holds and sync carries: committed updates and critical events, each self-verifying. */
@@ -298,6 +320,9 @@ export type Blacklist = Static<typeof BlacklistSchema>;
 export type PeerAnnounce = Static<typeof PeerAnnounceSchema>;
 export type FindNode = Static<typeof FindNodeSchema>;
 export type Nodes = Static<typeof NodesSchema>;
+export type Prune = Static<typeof PruneSchema>;
+export type IHave = Static<typeof IHaveSchema>;
+export type Graft = Static<typeof GraftSchema>;
 export type PeerInfo = Static<typeof PeerInfo>;
 export type LedgerEntry = Static<typeof LedgerEntrySchema>;
 export type SyncStatusRequest = Static<typeof SyncStatusRequestSchema>;
@@ -327,6 +352,9 @@ export const MESSAGE_SCHEMAS = {
   PEER_ANNOUNCE: PeerAnnounceSchema,
   FIND_NODE: FindNodeSchema,
   NODES: NodesSchema,
+  PRUNE: PruneSchema,
+  IHAVE: IHaveSchema,
+  GRAFT: GraftSchema,
   SYNC_STATUS_REQUEST: SyncStatusRequestSchema,
   SYNC_STATUS: SyncStatusSchema,
   SYNC_ROOTS_REQUEST: SyncRootsRequestSchema,

@@ -269,11 +269,11 @@ export class PeerManager implements EngineOutput {
     return session.connection.send(this.frameOf(message), MESSAGE_INFO[message.type].lane);
   }
 
-  broadcast(message: Message, except?: string): void {
+  broadcast(message: Message, except?: ReadonlySet<string>): void {
     const frame = this.frameOf(message);
     const lane = MESSAGE_INFO[message.type].lane;
     for (const [nodeId, session] of this.sessions.entries()) {
-      if (nodeId !== except) session.connection.send(frame, lane);
+      if (except?.has(nodeId) !== true) session.connection.send(frame, lane);
     }
   }
 

@@ -1,0 +1,264 @@
+// Which neighbours get a gossiped message eagerly: a Plumtree-style spanning tree per origin, with lazy repair.
+// Pure bookkeeping on the time passed in; the engine sends what it decides (PRUNE, IHAVE, GRAFT, copies).
+import { TimeCache } from './time-cache.js';
+
+export interface TreeOptions {
+  /** How often announced ids (IHAVE) go out to lazy neighbours. */
+  readonly lazyIntervalMs: number;
+  /** Lazy neighbours sent an IHAVE per interval, taken in turn. */
+  readonly lazyFanout: number;
+  /** Intervals in which one id is announced (each time to the next lazy neighbours in turn). */
+  readonly lazyRounds: number;
+  /** How long an id announced but not received waits for its eager copy before it is asked for (GRAFT). */
+  readonly graftAfterMs: number;
+  /** How long a message is kept to answer a GRAFT, and an announced id is chased. */
+  readonly cacheMs: number;
+  /** Ids in one IHAVE or GRAFT (the schema's cap). */
+  readonly maxIds: number;
+}
+
+/**
+ * Why these numbers: one IHAVE per node per second (fanout 1) costs about one frame per update at 1 update/s
+ * and almost nothing at 50/s. Each id is announced in 4 rounds, to 4 lazy neighbours in turn, so wherever the
+ * tree is cut, the nodes along the cut tell the other side within a few seconds; a GRAFT 250 ms after the
+ * announcement leaves the eager copy time to arrive first. 30 s of messages answer any GRAFT that repair can
+ * still use (a proposal's votes are due within 10 s); what the tree still misses, sync repairs.
+ */
+export const DEFAULT_TREE: TreeOptions = {
+  lazyIntervalMs: 1_000,
+  lazyFanout: 1,
+  lazyRounds: 4,
+  graftAfterMs: 250,
+  cacheMs: 30_000,
+  maxIds: 512,
+};
+
+/** Messages kept for GRAFT answers, and ids held per peer, at most. */
+const CACHE_CAPACITY = 20_000;
+/** Ids announced to this node but not received, chased at most. */
+const MISSING_CAPACITY = 4_096;
+/** Times one missing id is asked for, each time of the next announcer, before it is given up (sync repairs). */
+const GRAFT_ATTEMPTS = 3;
+
+export interface LazyAnnouncement {
+  readonly peerId: string;
+  readonly ids: string[];
+}
+
+export interface GraftRequest {
+  readonly peerId: string;
+  readonly ids: string[];
+}
+
+interface Missing {
+  readonly announcers: string[];
+  due: number;
+  attempts: number;
+}
+
+interface Recent {
+  readonly key: string;
+  /** The neighbours it was not pushed to (lazy for its origin then): the ones to announce it to. */
+  readonly unpushed: ReadonlySet<string>;
+  rounds: number;
+}
+
+/**
+ * One tree per origin, because every node originates: a link that brings a copy of one origin's message is
+ * pruned for that origin only, so concurrent floods from many origins cannot prune a node out of every tree.
+ * A link is eager until pruned: the first messages of an origin flood, and each duplicate prunes one redundant
+ * link, leaving the first-delivery tree. Lazy links carry only ids, now and then; an id that does not arrive by
+ * the tree is asked for, which grafts that link back in.
+ */
+export class GossipTree<M> {
+  /** Per origin, the neighbours pruned from its tree. */
+  private readonly lazy = new Map<string, Set<string>>();
+  /** Recently forwarded or originated messages by key, for GRAFT answers. */
+  private readonly cache: TimeCache<{ message: M; origin: string }>;
+  /** Peers known to hold a message (sent it to us or announced it): it is never sent or announced to them. */
+  private readonly holders: TimeCache<Set<string>>;
+  private readonly missing = new Map<string, Missing>();
+  /** Messages handled lately, to announce to the neighbours they were not pushed to. */
+  private window: Recent[] = [];
+  private lastRound = Number.NEGATIVE_INFINITY;
+  /** Where the turn over lazy neighbours continues. */
+  private turn = 0;
+
+  constructor(readonly options: TreeOptions = DEFAULT_TREE) {
+    this.cache = new TimeCache(options.cacheMs, CACHE_CAPACITY);
+    this.holders = new TimeCache(options.cacheMs, CACHE_CAPACITY);
+  }
+
+  /**
+   * A message of `origin` handled here for the first time (from a neighbour, or `from` null when made here).
+   * Its sender becomes an eager link of that origin's tree. Returns the neighbours it must not be pushed to:
+   * those lazy for its origin and those that hold it already.
+   */
+  accepted(key: string, origin: string, message: M, from: string | null, now: number): ReadonlySet<string> {
+    this.missing.delete(key);
+    this.cache.set(key, { message, origin }, now);
+    if (from !== null) {
+      this.holds(key, from, now);
+      this.lazy.get(origin)?.delete(from);
+    }
+    const holders = this.holders.get(key, now);
+    const unpushed = new Set([...this.lazySet(origin)].filter((peer) => !holders?.has(peer)));
+    this.window.push({ key, unpushed, rounds: 0 });
+    return new Set([...unpushed, ...(holders ?? [])]);
+  }
+
+  /**
+   * A copy of a message of `origin` handled before came from `peerId`: true when that link was eager for the
+   * origin and is now pruned (tell the peer).
+   */
+  duplicate(key: string | null, origin: string, peerId: string, now: number): boolean {
+    if (key !== null) {
+      this.missing.delete(key);
+      this.holds(key, peerId, now);
+    }
+    const lazy = this.lazySet(origin);
+    if (lazy.has(peerId)) return false;
+    lazy.add(peerId);
+    return true;
+  }
+
+  /** The neighbour pruned us from `origin`'s tree: it gets that origin's ids only. */
+  pruned(peerId: string, origin: string): void {
+    this.lazySet(origin).add(peerId);
+  }
+
+  /**
+   * The neighbour asked for messages (GRAFT): its link is eager again for their origins (for every origin when it
+   * names none, as after it lost a link); returns those still cached.
+   */
+  grafted(peerId: string, ids: readonly string[], now: number): M[] {
+    if (ids.length === 0) for (const lazy of this.lazy.values()) lazy.delete(peerId);
+    const found: M[] = [];
+    for (const id of ids.slice(0, this.options.maxIds)) {
+      const entry = this.cache.get(id, now);
+      if (entry === undefined) continue;
+      this.lazy.get(entry.origin)?.delete(peerId);
+      found.push(entry.message);
+    }
+    return found;
+  }
+
+  /** Ids still being announced that `peerId` is not known to hold (what a link lazy until now may lack). */
+  recentFor(peerId: string, now: number): string[] {
+    return this.window
+      .filter(({ key }) => this.cache.has(key, now) && !this.holders.get(key, now)?.has(peerId))
+      .map(({ key }) => key)
+      .slice(-this.options.maxIds);
+  }
+
+  /** The neighbour announced ids (IHAVE); `has` says which this node handled already. */
+  announced(peerId: string, ids: readonly string[], has: (key: string) => boolean, now: number): void {
+    for (const id of ids.slice(0, this.options.maxIds)) {
+      this.holds(id, peerId, now);
+      if (has(id)) continue;
+      const known = this.missing.get(id);
+      if (known !== undefined) {
+        if (!known.announcers.includes(peerId)) known.announcers.push(peerId);
+      } else if (this.missing.size < MISSING_CAPACITY) {
+        this.missing.set(id, { announcers: [peerId], due: now + this.options.graftAfterMs, attempts: 0 });
+      }
+    }
+  }
+
+  /** A new link starts eager in every tree. */
+  connected(peerId: string): void {
+    for (const lazy of this.lazy.values()) lazy.delete(peerId);
+  }
+
+  /**
+   * A link went away. When it was eager in some tree that tree may be cut here: every lazy link is grafted back
+   * (returned, to be sent an empty GRAFT), and the duplicates that follow prune the surplus again.
+   */
+  disconnected(peerId: string): string[] {
+    let eager = this.lazy.size === 0;
+    for (const lazy of this.lazy.values()) if (!lazy.delete(peerId)) eager = true;
+    if (!eager) return [];
+    const regrafted = new Set<string>();
+    for (const lazy of this.lazy.values()) for (const peer of lazy) regrafted.add(peer);
+    this.lazy.clear();
+    return [...regrafted].sort();
+  }
+
+  isLazy(peerId: string, origin: string): boolean {
+    return this.lazy.get(origin)?.has(peerId) ?? false;
+  }
+
+  /**
+   * Time-driven work: once per interval the messages handled in the last `lazyRounds` rounds are announced to
+   * the next `lazyFanout` neighbours in turn that they were not pushed to (less what each holds); announced ids
+   * overdue are asked for, of one announcer each, in turn.
+   */
+  tick(
+    now: number,
+    connected: (peerId: string) => boolean,
+  ): { announce: LazyAnnouncement[]; graft: GraftRequest[] } {
+    const announce: LazyAnnouncement[] = [];
+    if (now - this.lastRound >= this.options.lazyIntervalMs) {
+      this.lastRound = now;
+      this.window = this.window.filter(
+        (entry) => entry.rounds < this.options.lazyRounds && this.cache.has(entry.key, now),
+      );
+      const due = this.window.slice(-this.options.maxIds);
+      for (const entry of due) entry.rounds++;
+      const candidates = new Set<string>();
+      for (const entry of due) for (const peer of entry.unpushed) candidates.add(peer);
+      const lazy = [...candidates].filter(connected).sort();
+      // The next links in turn that have something to hear; a link holding every id is passed over.
+      const start = this.turn;
+      for (let i = 0; i < lazy.length && announce.length < this.options.lazyFanout; i++) {
+        const peerId = lazy[(start + i) % lazy.length]!;
+        const ids = due
+          .filter((entry) => entry.unpushed.has(peerId) && !this.holders.get(entry.key, now)?.has(peerId))
+          .map((entry) => entry.key);
+        if (ids.length === 0) continue;
+        announce.push({ peerId, ids });
+        this.turn = start + i + 1;
+      }
+    }
+    return { announce, graft: this.overdue(now, connected) };
+  }
+
+  private overdue(now: number, connected: (peerId: string) => boolean): GraftRequest[] {
+    const byPeer = new Map<string, string[]>();
+    for (const [id, entry] of this.missing) {
+      if (entry.due > now) continue;
+      const live = entry.announcers.filter(connected);
+      const announcer = live[entry.attempts % Math.max(1, live.length)];
+      if (announcer === undefined || entry.attempts >= GRAFT_ATTEMPTS) {
+        this.missing.delete(id);
+        continue;
+      }
+      entry.attempts++;
+      entry.due = now + this.options.graftAfterMs;
+      const ids = byPeer.get(announcer) ?? [];
+      if (ids.length < this.options.maxIds) ids.push(id);
+      byPeer.set(announcer, ids);
+    }
+    return [...byPeer].map(([peerId, ids]) => ({ peerId, ids }));
+  }
+
+  prune(now: number): void {
+    this.cache.prune(now);
+    this.holders.prune(now);
+  }
+
+  private lazySet(origin: string): Set<string> {
+    let lazy = this.lazy.get(origin);
+    if (lazy === undefined) {
+      lazy = new Set();
+      this.lazy.set(origin, lazy);
+    }
+    return lazy;
+  }
+
+  private holds(key: string, peerId: string, now: number): void {
+    const peers = this.holders.get(key, now);
+    if (peers === undefined) this.holders.set(key, new Set([peerId]), now);
+    else peers.add(peerId);
+  }
+}

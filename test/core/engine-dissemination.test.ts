@@ -1,0 +1,77 @@
+// Dissemination between engines wired by hand: the first messages flood and prune the mesh to a tree, after which
+// each message crosses each node once; what a tree link loses comes back by IHAVE and GRAFT.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Message } from '../../src/core/messages/schemas.js';
+import { EngineMesh } from '../support/engines.js';
+
+const N = 8;
+const subject = (i: number) => ({ agentId: `agent-${i}`, principalId: 'p' });
+const copies = (handled: ReadonlyArray<{ message: Message }>, type: Message['type']) =>
+  handled.filter(({ message }) => message.type === type).length;
+
+describe('MeshEngine: dissemination over a tree', () => {
+  it('prunes a full mesh to a spanning tree: later updates reach every node with one copy each', () => {
+    const mesh = new EngineMesh({ stakes: Array.from({ length: N }, () => 10) });
+    const perUpdate: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const proposer = mesh.nodes[i % N]!;
+      proposer.engine.propose({ ...subject(i), trustScore: 500 + i, event: 'SCORE_UPDATE' });
+      const handled = mesh.deliver();
+      perUpdate.push(copies(handled, 'TRUST_UPDATE') + copies(handled, 'COMMIT'));
+      for (const node of mesh.nodes) assert.equal(node.ledger.size(), i + 1, `update ${i} on every node`);
+    }
+    // A full mesh of 8 floods 8·7 = 56 copies of each message; a tree carries N − 1 = 7.
+    assert.ok(perUpdate[0]! >= 2 * (N - 1) + 10, `the first update floods (${perUpdate[0]} copies)`);
+    for (const count of perUpdate.slice(-4)) assert.equal(count, 2 * (N - 1), `steady state: ${perUpdate}`);
+  });
+
+  it('repairs a message a tree link lost: announced by IHAVE, asked for by GRAFT, then pushed again', () => {
+    const mesh = new EngineMesh({ stakes: Array.from({ length: N }, () => 10) });
+    for (let i = 0; i < 8; i++) {
+      mesh.nodes[i % N]!.engine.propose({ ...subject(i), trustScore: 500, event: 'SCORE_UPDATE' });
+      mesh.deliver();
+    }
+    const proposer = mesh.nodes[0]!;
+    const victim = mesh.nodes[N - 1]!;
+    proposer.engine.propose({ ...subject(99), trustScore: 900, event: 'SCORE_UPDATE' });
+    // Every COMMIT to the victim is lost on the way, as on a link that drops frames without closing.
+    mesh.deliver({
+      filter: (_from, to, message) => !(to === victim.engine.nodeId && message.type === 'COMMIT'),
+    });
+    assert.equal(victim.ledger.size(), 8, 'the victim missed the commit');
+    assert.ok(
+      mesh.nodes.every((node) => node === victim || node.ledger.size() === 9),
+      'everyone else has it',
+    );
+    let rounds = 0;
+    while (victim.ledger.size() < 9 && rounds < 12) {
+      mesh.clock.advance(500);
+      mesh.tickAll();
+      mesh.deliver();
+      rounds++;
+    }
+    assert.equal(victim.ledger.size(), 9, 'repaired');
+    assert.ok(rounds <= 8, `within a few lazy rounds (${rounds} half-seconds)`);
+    const asked = mesh.handled.filter(
+      ({ message, from }) => message.type === 'GRAFT' && from === victim.engine.nodeId,
+    );
+    assert.ok(asked.length >= 1, 'the victim asked for it');
+  });
+
+  it('sends critical events to every neighbour at once, tree or not', () => {
+    const mesh = new EngineMesh({ stakes: Array.from({ length: N }, () => 10) });
+    for (let i = 0; i < 8; i++) {
+      mesh.nodes[i % N]!.engine.propose({ ...subject(i), trustScore: 500, event: 'SCORE_UPDATE' });
+      mesh.deliver();
+    }
+    mesh.nodes[2]!.engine.revoke({ ...subject(1), reason: 'compromised' });
+    const handled = mesh.deliver();
+    assert.equal(
+      copies(handled, 'REVOCATION'),
+      N * (N - 1) - (N - 1),
+      'each node sends it to all but its sender',
+    );
+    for (const node of mesh.nodes) assert.equal(node.ledger.size(), 9);
+  });
+});

@@ -1,0 +1,94 @@
+// The dissemination tree on its own: one tree per origin, eager until pruned, ids to the links a message was not
+// pushed to, in turn, and GRAFT for what never came. Pure: times are passed in and stepped by hand.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GossipTree, type TreeOptions } from '../../../src/core/gossip/tree.js';
+
+const OPTIONS: TreeOptions = {
+  lazyIntervalMs: 1_000,
+  lazyFanout: 1,
+  lazyRounds: 2,
+  graftAfterMs: 250,
+  cacheMs: 30_000,
+  maxIds: 512,
+};
+const all = () => true;
+
+describe('GossipTree', () => {
+  it('pushes to every link until a duplicate prunes it from that origin’s tree, never to a holder', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    assert.deepEqual([...tree.accepted('m1', 'O', 'one', 'a', 0)], ['a'], 'only the sender is left out');
+    assert.equal(tree.duplicate('m1', 'O', 'b', 1), true, 'a copy by a second path prunes that link');
+    assert.equal(tree.duplicate('m1', 'O', 'b', 2), false, 'once');
+    assert.equal(tree.isLazy('b', 'O'), true);
+    assert.equal(tree.isLazy('b', 'P'), false, 'for that origin only');
+    tree.pruned('c', 'O');
+    assert.deepEqual([...tree.accepted('m2', 'O', 'two', 'a', 3)].sort(), ['a', 'b', 'c']);
+    assert.deepEqual([...tree.accepted('p1', 'P', 'other', 'a', 3)], ['a'], "another origin's tree is whole");
+    tree.announced('d', ['m3'], () => false, 4);
+    assert.deepEqual(
+      [...tree.accepted('m3', 'O', 'three', null, 5)].sort(),
+      ['b', 'c', 'd'],
+      'd announced m3',
+    );
+  });
+
+  it('makes the link a first copy came by eager again in its origin’s tree', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.pruned('a', 'O');
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    assert.equal(tree.isLazy('a', 'O'), false);
+  });
+
+  it('announces each message in lazyRounds rounds to the links it was not pushed to, in turn', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    for (const peer of ['x', 'y', 'z']) tree.pruned(peer, 'O');
+    tree.accepted('m1', 'O', 'one', 'x', 0);
+    const first = tree.tick(1_000, all).announce;
+    const second = tree.tick(2_000, all).announce;
+    const third = tree.tick(3_000, all).announce;
+    assert.deepEqual(first, [{ peerId: 'y', ids: ['m1'] }], 'x sent it: it is not announced to x');
+    assert.deepEqual(second, [{ peerId: 'z', ids: ['m1'] }]);
+    assert.deepEqual(third, [], 'announced in two rounds, then dropped from the window');
+    assert.deepEqual(tree.tick(3_500, all).announce, [], 'at most one round per interval');
+  });
+
+  it('asks an announcer for an id that never came, the next one on each try, and gives up after three', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.announced('a', ['m1', 'known'], (key) => key === 'known', 0);
+    tree.announced('b', ['m1'], () => false, 10);
+    assert.deepEqual(tree.tick(100, all).graft, [], 'the eager copy gets graftAfterMs to arrive');
+    assert.deepEqual(tree.tick(250, all).graft, [{ peerId: 'a', ids: ['m1'] }]);
+    assert.deepEqual(tree.tick(500, all).graft, [{ peerId: 'b', ids: ['m1'] }], 'the next announcer');
+    assert.deepEqual(tree.tick(750, all).graft, [{ peerId: 'a', ids: ['m1'] }]);
+    assert.deepEqual(tree.tick(1_000, all).graft, [], 'three tries, then sync is left to repair it');
+    tree.announced('a', ['m2'], () => false, 1_000);
+    tree.accepted('m2', 'O', 'two', 'c', 1_100);
+    assert.deepEqual(tree.tick(1_300, all).graft, [], 'arrived by the tree: not asked for');
+  });
+
+  it('answers a GRAFT with the cached messages asked for and grafts the asker into their trees', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.accepted('m1', 'O', 'one', null, 0);
+    tree.pruned('a', 'O');
+    tree.pruned('a', 'P');
+    assert.deepEqual(tree.grafted('a', ['m1', 'unknown'], 10), ['one']);
+    assert.equal(tree.isLazy('a', 'O'), false);
+    assert.equal(tree.isLazy('a', 'P'), true, 'only the trees of what it asked for');
+    assert.deepEqual(tree.grafted('a', [], 20), [], 'an empty GRAFT: every tree');
+    assert.equal(tree.isLazy('a', 'P'), false);
+    assert.deepEqual(tree.grafted('a', ['m1'], 30_001), [], 'expired from the cache');
+  });
+
+  it('grafts every lazy link back when an eager link closes, not when a lazy one does', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.pruned('a', 'O');
+    tree.pruned('b', 'O');
+    assert.deepEqual(tree.disconnected('a'), [], 'a link lazy in every tree closing cuts none');
+    assert.deepEqual(tree.disconnected('eager'), ['b']);
+    assert.equal(tree.isLazy('b', 'O'), false);
+    tree.pruned('c', 'O');
+    tree.connected('c');
+    assert.equal(tree.isLazy('c', 'O'), false, 'a new connection starts eager');
+  });
+});
