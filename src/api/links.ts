@@ -13,6 +13,7 @@ export const paths = {
   stream: '/v1/stream',
   status: '/v1/status',
   peers: '/v1/peers',
+  keys: '/v1/keys',
   health: '/healthz',
   ready: '/readyz',
   metrics: '/metrics',

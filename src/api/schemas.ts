@@ -4,6 +4,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import {
   MessageId,
   NodeId,
+  PublicKey,
   ShortText,
   Signature,
   SubjectId,
@@ -261,6 +262,19 @@ export const PeerList = Type.Object({
   ),
 });
 export type PeerList = Static<typeof PeerList>;
+
+export const KeyList = Type.Object(
+  {
+    keys: Type.Array(Type.Object({ nodeId: NodeId, publicKey: PublicKey })),
+  },
+  {
+    description:
+      "Every public key this node's registry holds, by node id (sorted): the network file's and each applied " +
+      "key rotation's new key. A commit's votes name their voter, not its key: this is what verifying them " +
+      'outside a node needs (docs/PROTOCOL.md §6.4).',
+  },
+);
+export type KeyList = Static<typeof KeyList>;
 
 export const Health = Type.Object({ status: Type.Literal('ok'), nodeId: NodeId, peers: Type.Integer() });
 export type Health = Static<typeof Health>;

@@ -7,6 +7,7 @@ import type {
   EventInput,
   Health,
   HistoryPage,
+  KeyList,
   NodeStatus,
   PeerList,
   RevocationInput,
@@ -206,6 +207,11 @@ export class TrustMeshClient {
 
   async peers(): Promise<PeerList['peers']> {
     return (await this.json<PeerList>('GET', paths.peers)).peers;
+  }
+
+  /** The public keys the bridge knows by node id: what expanding a commit's compact votes needs. */
+  async keys(): Promise<KeyList['keys']> {
+    return (await this.json<KeyList>('GET', paths.keys)).keys;
   }
 
   /** The connected peers and the routing table's fill per bucket (`routing`, from nodes that have discovery). */

@@ -65,7 +65,7 @@ export const ERROR_CODES = {
   TM_ERR_NOT_VALIDATOR: { status: 400, message: 'the voter holds no stake in this network' },
   TM_ERR_VOTE_MISMATCH: { status: 400, message: 'the vote signs a different update' },
   TM_ERR_VOTE_DUPLICATE: { status: 400, message: 'the same validator voted twice' },
-  TM_ERR_VOTE_NOT_ACCEPT: { status: 400, message: 'a commit may only carry accepting votes' },
+  TM_ERR_VOTE_ORDER: { status: 400, message: "a commit's votes are not sorted by voter id" },
   TM_ERR_QUORUM_NOT_REACHED: {
     status: 400,
     message: 'accepting stake is not more than half of the active stake',

@@ -324,6 +324,11 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     return this.parts.peers.isConnected(nodeId);
   }
 
+  /** Every public key the registry holds (network file, applied rotations), by node id. */
+  publicKeys(): Array<{ nodeId: string; publicKey: string }> {
+    return this.parts.engine.registry.publicKeys();
+  }
+
   /** Whether `nodeId` (or the key it rotated to) is blacklisted here. */
   isBlacklisted(nodeId: string): boolean {
     return this.parts.engine.registry.isBlacklisted(nodeId);

@@ -94,6 +94,9 @@ describe('live mesh explorer in a headless browser', { skip }, () => {
     const commit = page.locator('#events li[data-kind="commit"]').first();
     await commit.locator('.verdict[data-verified="true"]').waitFor({ timeout: 10_000 });
     assert.match((await commit.textContent()) ?? '', /explorer-agent \/ explorer-user → 640/);
+    // Compact votes, each expanded with the voter's key from GET /v1/keys and checked as the VOTE it signed.
+    const votes = await commit.locator('.checks li.ok', { hasText: 'VOTE' }).count();
+    assert.ok(votes >= 2, `a majority of the 3 validators' votes checked (${votes})`);
   });
 
   test('a revocation issued on another node appears within a second, verified', async () => {

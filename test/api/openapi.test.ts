@@ -48,6 +48,7 @@ describe('bridge API OpenAPI document', () => {
       'GET /v1/agents/{agentId}',
       'GET /v1/agents/{agentId}/principals/{principalId}',
       'GET /v1/agents/{agentId}/principals/{principalId}/history',
+      'GET /v1/keys',
       'GET /v1/peers',
       'GET /v1/status',
       'GET /v1/stream',

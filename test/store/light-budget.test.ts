@@ -56,7 +56,7 @@ describe('SqliteStore light budget', () => {
       for (const entry of [rotation, blacklist, oldAlert]) store.append(entry);
     });
 
-    const SUBJECTS = 40;
+    const SUBJECTS = 60;
     const entriesBySubject = new Map<number, RecordEntry[]>();
     let appended = 0;
     let batch = 1;

@@ -1,5 +1,6 @@
-// Builds real ledger entries for tests: commits with signed quorum votes, revocations and other critical events.
-// Every signature is made by the real signing code with deterministic test keys; nothing is faked but the brand.
+// Builds real ledger entries for tests: commits with signed quorum votes (compact, as a COMMIT carries them),
+// revocations and other critical events, each signed by the real signing code with deterministic test keys.
+import { compactVotes } from '../../src/core/consensus/votes.js';
 import type { Crypto } from '../../src/core/crypto.js';
 import { PROTOCOL_VERSION, type TrustEvent } from '../../src/core/messages/fields.js';
 import type {
@@ -99,7 +100,7 @@ export class EntryMaker {
       signMessage<Commit>(origin, this.networkId, {
         ...this.envelope('COMMIT', origin, options.commitId),
         update,
-        votes: voters.map((index) => this.vote(update, this.signer(index))),
+        votes: compactVotes(voters.map((index) => this.vote(update, this.signer(index)))),
       }),
     );
   }

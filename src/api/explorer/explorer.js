@@ -22,7 +22,14 @@ const state = {
   soon: null,
   /** Whether the bridge serves GET /readyz (null: not known yet). */
   hasReadyz: null,
+  /** Public keys by node id (GET /v1/keys, and KEY_ROTATION entries): a commit's votes name voters, not keys. */
+  keys: new Map(),
+  /** Voters a fresh load of the keys did not name: not asked about again. */
+  keysMissing: new Set(),
+  keysLoading: null,
 };
+
+const publicKeyOf = (nodeId) => state.keys.get(nodeId);
 
 const recordKey = (agentId, principalId) => `${agentId}\n${principalId}`;
 const headers = () => (state.token ? { authorization: `Bearer ${state.token}` } : {});
@@ -36,6 +43,29 @@ async function getJson(path) {
     throw error;
   }
   return body;
+}
+
+function loadKeys() {
+  state.keysLoading ??= getJson('../v1/keys')
+    .then((body) => {
+      for (const { nodeId, publicKey } of body.keys ?? []) state.keys.set(nodeId, publicKey);
+    })
+    .catch(() => {
+      // A bridge without the route, or unreachable: the votes then show as unverifiable, saying why.
+    })
+    .finally(() => {
+      state.keysLoading = null;
+    });
+  return state.keysLoading;
+}
+
+/** Loads the keys again when a commit names a voter this page has no key for (once per such voter). */
+async function keysFor(entry) {
+  if (entry?.type !== 'COMMIT' || !Array.isArray(entry.votes)) return;
+  const unknown = (vote) => !state.keys.has(vote?.origin) && !state.keysMissing.has(vote?.origin);
+  if (!entry.votes.some(unknown)) return;
+  await loadKeys();
+  for (const vote of entry.votes) if (unknown(vote)) state.keysMissing.add(vote?.origin);
 }
 
 function setStatusLine(id, text, ok) {
@@ -121,6 +151,9 @@ function remember(data) {
   const entry = data.entry;
   if (!entry || typeof entry !== 'object') return;
   if (typeof entry.origin === 'string') state.seen.add(entry.origin);
+  // Its new key hashes to its new id, which verifying a vote checks anyway.
+  if (entry.type === 'KEY_ROTATION' && typeof entry.newPublicKey === 'string')
+    state.keys.set(entry.newNodeId, entry.newPublicKey);
   if (entry.type === 'COMMIT') {
     for (const vote of entry.votes ?? []) if (typeof vote.origin === 'string') state.seen.add(vote.origin);
     if (entry.update?.origin) state.seen.add(entry.update.origin);
@@ -138,7 +171,9 @@ function onEvent(name, data) {
   list.prepend(item);
   while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
   $('event-count').textContent = String(Number($('event-count').textContent) + 1);
-  verifyMessage(state.networkId, data.entry).then((results) => pending.replaceWith(verdicts(results)));
+  keysFor(data.entry)
+    .then(() => verifyMessage(state.networkId, data.entry, publicKeyOf))
+    .then((results) => pending.replaceWith(verdicts(results)));
   renderNodes();
   // A burst of events (a replay) asks for one refresh of the ledger line, not one each.
   state.soon ??= setTimeout(() => {
@@ -171,8 +206,9 @@ async function lookUp(event) {
       `../v1/agents/${encodeURIComponent(agentId)}/principals/${encodeURIComponent(principalId)}`,
     );
     const commit = state.commits.get(recordKey(agentId, principalId));
-    const results = await verifyRecordSignatures(state.networkId, record, commit);
-    if (commit) results.push(...(await verifyMessage(state.networkId, commit)));
+    await keysFor(commit);
+    const results = await verifyRecordSignatures(state.networkId, record, commit, publicKeyOf);
+    if (commit) results.push(...(await verifyMessage(state.networkId, commit, publicKeyOf)));
     const summary = element('p', {
       class: 'record-summary',
       text:
@@ -198,7 +234,8 @@ async function verifyPasted(event) {
   }
   // A stream event's data carries the signed message under `entry`; a bare message is taken as it is.
   const message = value && typeof value === 'object' && value.entry ? value.entry : value;
-  out.replaceChildren(verdicts(await verifyMessage(state.networkId, message)));
+  await keysFor(message);
+  out.replaceChildren(verdicts(await verifyMessage(state.networkId, message, publicKeyOf)));
 }
 
 function connect(event) {
@@ -208,6 +245,8 @@ function connect(event) {
   state.stream = null;
   $('events').replaceChildren();
   $('event-count').textContent = '0';
+  state.keys.clear();
+  state.keysMissing.clear();
   refresh();
 }
 

@@ -103,8 +103,58 @@ export async function verifySignature(bytes, { nodeId, publicKey, signature }) {
   }
 }
 
-/** Every signature a message carries, each checked; a commit's embedded update and votes are checked too. */
-export async function verifyMessage(networkId, message) {
+/** Hex SHA-256 of a message's signed bytes: what a vote names as `updateDigest`. */
+async function digestOf(networkId, message) {
+  return toHex(await crypto.subtle.digest('SHA-256', signingBytes(networkId, signedParts(message).unsigned)));
+}
+
+/**
+ * The VOTE a commit's compact vote stands for (PROTOCOL.md §6.4): an accept of the commit's update, under the
+ * voter's key. `publicKeyOf(nodeId)` gives the key, or undefined when this page does not know it.
+ */
+export function expandVote(commit, compact, updateDigest, publicKey) {
+  return {
+    type: 'VOTE',
+    version: commit.version,
+    id: compact.id,
+    timestamp: compact.timestamp,
+    origin: compact.origin,
+    originKey: publicKey,
+    updateId: commit.update?.id,
+    updateOrigin: commit.update?.origin,
+    updateDigest,
+    decision: 'accept',
+    signature: compact.signature,
+  };
+}
+
+async function verifyVotes(networkId, commit, publicKeyOf) {
+  const votes = Array.isArray(commit.votes) ? commit.votes : [];
+  if (votes.length === 0 || !commit.update || typeof commit.update !== 'object') return [];
+  let digest;
+  try {
+    digest = await digestOf(networkId, commit.update);
+  } catch (error) {
+    return [{ label: 'VOTE', ok: false, why: `update has no canonical form: ${error?.message ?? error}` }];
+  }
+  const results = [];
+  for (const vote of votes) {
+    const publicKey = publicKeyOf(vote?.origin);
+    if (publicKey === undefined) {
+      const why = "voter's key unknown: not in the bridge's network file or rotations";
+      results.push({ label: 'VOTE (origin)', nodeId: vote?.origin, ok: false, why });
+      continue;
+    }
+    results.push(...(await verifyMessage(networkId, expandVote(commit, vote, digest, publicKey))));
+  }
+  return results;
+}
+
+/**
+ * Every signature a message carries, each checked; a commit's embedded update and votes are checked too, each
+ * compact vote expanded with the key `publicKeyOf(voter)` gives (GET /v1/keys).
+ */
+export async function verifyMessage(networkId, message, publicKeyOf = () => undefined) {
   if (message === null || typeof message !== 'object' || typeof message.type !== 'string')
     return [{ label: 'message', ok: false, why: 'not a signed message (no type)' }];
   let parts;
@@ -122,8 +172,7 @@ export async function verifyMessage(networkId, message) {
   }
   if (message.type === 'COMMIT') {
     if (message.update) results.push(...(await verifyMessage(networkId, message.update)));
-    for (const vote of Array.isArray(message.votes) ? message.votes : [])
-      results.push(...(await verifyMessage(networkId, vote)));
+    results.push(...(await verifyVotes(networkId, message, publicKeyOf)));
   }
   return results;
 }
@@ -132,7 +181,7 @@ export async function verifyMessage(networkId, message) {
  * A record's `signatures` ({ nodeId, signature }: the update's origin, then each accepting validator) checked
  * against the commit that set its score: each must verify over the bytes of that node's message in the commit.
  */
-export async function verifyRecordSignatures(networkId, record, commit) {
+export async function verifyRecordSignatures(networkId, record, commit, publicKeyOf = () => undefined) {
   const results = [];
   const score = commit?.update?.payload?.trustScore;
   if (commit && !record.revoked && score !== record.trustScore)
@@ -148,10 +197,16 @@ export async function verifyRecordSignatures(networkId, record, commit) {
       continue;
     }
     // The first is the update's origin signing the update; each after it, a validator signing its accept vote.
+    const compact = index === 0 ? undefined : (commit.votes ?? []).find((vote) => vote.origin === nodeId);
+    const key = publicKeyOf(nodeId);
+    if (compact && key === undefined) {
+      results.push({ label, nodeId, ok: false, why: "voter's key unknown to this page" });
+      continue;
+    }
     const signed =
       index === 0
         ? commit.update?.origin === nodeId && commit.update
-        : (commit.votes ?? []).find((vote) => vote.origin === nodeId && vote.decision === 'accept');
+        : compact && expandVote(commit, compact, await digestOf(networkId, commit.update), key);
     if (!signed) {
       const role = index === 0 ? 'the update origin' : 'an accepting voter';
       results.push({ label, nodeId, ok: false, why: `signer is not ${role} in the commit` });

@@ -5,7 +5,7 @@ import { ERROR_CODES } from '../../core/errors.js';
 import type { TrustMeshNode } from '../../node/node.js';
 import type { SyncStatus } from '../../node/sync/progress.js';
 import { paths } from '../links.js';
-import { Health, NodeStatus, NotReady, PeerList, Readiness, type SyncProgress } from '../schemas.js';
+import { Health, KeyList, NodeStatus, NotReady, PeerList, Readiness, type SyncProgress } from '../schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -70,6 +70,19 @@ export function registerSystemRoutes(app: FastifyInstance, node: TrustMeshNode):
       const { size, buckets, candidates, lookups } = node.routingTable();
       return { peers: node.peerSummaries(), routing: { size, buckets: [...buckets], candidates, lookups } };
     },
+  );
+
+  app.get(
+    paths.keys,
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['node'],
+        summary: "Public keys of the network's members by node id, to verify a commit's compact votes",
+        response: { 200: KeyList },
+      },
+    },
+    async (): Promise<KeyList> => ({ keys: node.publicKeys() }),
   );
 
   app.get(

@@ -1,14 +1,14 @@
 // Verifies a COMMIT on its own: origin signatures, every vote's signature and binding, and the stake behind it.
 // Any node can check a commit this way, whoever served it, which makes a committed record self-verifying.
 import type { Crypto } from '../crypto.js';
-import type { Commit, TrustUpdate, Vote } from '../messages/schemas.js';
+import type { Commit, TrustUpdate } from '../messages/schemas.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { accept, ignore, type Outcome, reject } from '../outcome.js';
 import { parseTimestamp } from '../time.js';
 import { markVerified, type Verified } from '../verified.js';
 import type { MessageVerifier } from '../verifier.js';
 import { contentProblem } from './judge.js';
-import { isQuorum, voteMismatch, voteWeight } from './votes.js';
+import { expandVote, isQuorum, voteWeight } from './votes.js';
 
 export interface CommitContext {
   readonly crypto: Crypto;
@@ -24,7 +24,11 @@ export interface CommitContext {
  * A vote is dated by its validator when the proposal reached it: no earlier than the update (less clock skew)
  * and no later than its deadline (plus skew). Outside that, a retired or stolen key is back- or forward-dating.
  */
-export function voteInWindow(vote: Vote, update: TrustUpdate, context: CommitContext): boolean {
+export function voteInWindow(
+  vote: { readonly timestamp: string },
+  update: TrustUpdate,
+  context: Pick<CommitContext, 'clockSkewMs' | 'proposalTimeoutMs'>,
+): boolean {
   const voted = parseTimestamp(vote.timestamp);
   const proposed = parseTimestamp(update.timestamp);
   if (voted === null || proposed === null) return false;
@@ -37,9 +41,10 @@ export function voteInWindow(vote: Vote, update: TrustUpdate, context: CommitCon
 /**
  * Judged by the stake table in force at the update's time (rotations and blacklistings dated up to then), so
  * a synced old commit verifies as it did live, and one whose quorum only holds under a later table does not.
- * reject: something in the commit is provably wrong (a bad signature, a vote for another update or dated
- * outside its window, a duplicate voter) — an honest relay never forwards it. ignore: this node's ledger does
- * not give the votes a majority (its view of stake may lag), so the commit is not applied here.
+ * reject: something in the commit is provably wrong (a bad signature — which is also what a vote for another
+ * update gives, its fields being implied by this one — a vote dated outside its window, votes out of order or
+ * a duplicate voter) — an honest relay never forwards it. ignore: this node's ledger does not give the votes a
+ * majority (its view of stake may lag), so the commit is not applied here.
  * Everything cheap runs before any signature: a commit padded with weightless votes costs no Ed25519 work.
  */
 export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Verified<Commit>> {
@@ -52,25 +57,11 @@ export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Ve
   // A proposer key retired before the update was dated signs nothing valid (whether this node knows of the
   // rotation yet is its own view, hence ignore).
   if (!context.registry.keyInForce(update.origin, at)) return ignore('TM_ERR_KEY_ROTATED');
-  const identities = new Set<string>();
-  const weighted: Vote[] = [];
-  let acceptWeight = 0;
-  for (const vote of commit.votes) {
-    const voter = vote.origin.slice(0, 12);
-    if (vote.decision !== 'accept') return reject('TM_ERR_VOTE_NOT_ACCEPT', voter);
-    if (vote.updateId !== update.id || vote.updateOrigin !== update.origin)
-      return reject('TM_ERR_VOTE_MISMATCH', voter);
-    if (!voteInWindow(vote, update, context)) return reject('TM_ERR_VOTE_STALE', voter);
-    const weight = voteWeight(context.registry, vote, at);
-    if (identities.has(weight.identity)) return reject('TM_ERR_VOTE_DUPLICATE', voter);
-    identities.add(weight.identity);
-    if (weight.weight === 0) continue;
-    acceptWeight += weight.weight;
-    weighted.push(vote);
-  }
+  const weighted = weightedVotes(commit, at, context);
+  if (weighted.kind !== 'accept') return weighted;
   const total = context.registry.totalActiveStake(at);
-  if (!isQuorum(acceptWeight, total))
-    return ignore('TM_ERR_QUORUM_NOT_REACHED', `${acceptWeight} of ${total}`);
+  if (!isQuorum(weighted.value.acceptWeight, total))
+    return ignore('TM_ERR_QUORUM_NOT_REACHED', `${weighted.value.acceptWeight} of ${total}`);
 
   const envelope = context.verifier.verify(commit);
   if (envelope.kind !== 'accept') return envelope;
@@ -79,11 +70,44 @@ export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Ve
   const contentCode = contentProblem(update);
   if (contentCode !== null) return reject(contentCode);
   const digest = proposal.value;
-  for (const vote of weighted) {
-    const mismatch = voteMismatch(vote, update, digest);
-    if (mismatch !== null) return reject(mismatch, vote.origin.slice(0, 12));
+  for (const { index, key } of weighted.value.votes) {
+    const vote = expandVote(commit, index, digest, key);
     const signature = context.verifier.verify(vote);
     if (signature.kind !== 'accept') return reject(signature.code, `vote by ${vote.origin.slice(0, 12)}`);
   }
   return accept(markVerified(commit));
+}
+
+export interface WeightedVotes {
+  readonly acceptWeight: number;
+  /** The votes that carry weight, by index in `commit.votes`, with the voter's key from the registry. */
+  readonly votes: ReadonlyArray<{ readonly index: number; readonly key: string }>;
+}
+
+/**
+ * The cheap part of a commit's check, no signature touched: votes strictly sorted by voter id, each dated in
+ * its window and from an identity not seen before in the commit; then the stake of those with weight. A voter
+ * whose key the registry does not know has none (a staked identity's keys are all known: the network file
+ * names them, rotations carry the new ones), nor one dated outside its key's time in force.
+ */
+export function weightedVotes(commit: Commit, at: number, context: CommitContext): Outcome<WeightedVotes> {
+  const identities = new Set<string>();
+  const votes: Array<{ index: number; key: string }> = [];
+  let acceptWeight = 0;
+  let previous = '';
+  for (const [index, vote] of commit.votes.entries()) {
+    const voter = vote.origin.slice(0, 12);
+    if (vote.origin === previous) return reject('TM_ERR_VOTE_DUPLICATE', voter);
+    if (vote.origin < previous) return reject('TM_ERR_VOTE_ORDER', voter);
+    previous = vote.origin;
+    if (!voteInWindow(vote, commit.update, context)) return reject('TM_ERR_VOTE_STALE', voter);
+    const weight = voteWeight(context.registry, vote, at);
+    if (identities.has(weight.identity)) return reject('TM_ERR_VOTE_DUPLICATE', voter);
+    identities.add(weight.identity);
+    const key = context.registry.publicKeyOf(vote.origin);
+    if (weight.weight === 0 || key === undefined) continue;
+    acceptWeight += weight.weight;
+    votes.push({ index, key });
+  }
+  return accept({ acceptWeight, votes });
 }

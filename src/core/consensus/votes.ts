@@ -1,7 +1,7 @@
 // Votes: which update a vote binds to, how much stake it carries, and the running tally at the proposal's origin.
 // Weight comes from the registry (genesis stake moved along key rotations), so every node weighs a vote alike.
 import type { ErrorCode } from '../errors.js';
-import type { TrustUpdate, Vote } from '../messages/schemas.js';
+import type { Commit, CompactVote, TrustUpdate, Vote } from '../messages/schemas.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { parseTimestamp } from '../time.js';
 
@@ -17,6 +17,57 @@ export function voteMismatch(vote: Vote, update: TrustUpdate, updateDigest: stri
   return null;
 }
 
+/** What a COMMIT keeps of an accepting vote: the rest is implied by the update and the registry. */
+export function compactVote(vote: Vote): CompactVote {
+  return { origin: vote.origin, id: vote.id, timestamp: vote.timestamp, signature: vote.signature };
+}
+
+/** A commit's votes: compact, sorted by voter id (one per voter, so the order is strict). */
+export function compactVotes(votes: readonly Vote[]): CompactVote[] {
+  return votes.map(compactVote).sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+}
+
+/**
+ * Expansions made so far, per commit object and vote index. The verifier remembers the digest of a message it
+ * prepared by object, so the signature prepass and verifyCommit must be handed the very same VOTE objects;
+ * keyed weakly, they live as long as the commit does.
+ */
+const expansions = new WeakMap<Commit, Array<Vote | undefined>>();
+
+/**
+ * The VOTE that the validator of `commit.votes[index]` signed: an accept for exactly this update, under the
+ * voter's key (`originKey`, from the registry: an id has only the key whose SHA-256 it is). The same object is
+ * returned again for the same commit, index, digest and key; any other input builds a new one.
+ */
+export function expandVote(commit: Commit, index: number, updateDigest: string, originKey: string): Vote {
+  const compact = commit.votes[index]!;
+  let held = expansions.get(commit);
+  const cached = held?.[index];
+  if (cached !== undefined && cached.updateDigest === updateDigest && cached.originKey === originKey) {
+    return cached;
+  }
+  const { update } = commit;
+  const vote: Vote = {
+    type: 'VOTE',
+    version: commit.version,
+    id: compact.id,
+    timestamp: compact.timestamp,
+    origin: compact.origin,
+    originKey,
+    updateId: update.id,
+    updateOrigin: update.origin,
+    updateDigest,
+    decision: 'accept',
+    signature: compact.signature,
+  };
+  if (held === undefined) {
+    held = [];
+    expansions.set(commit, held);
+  }
+  held[index] = vote;
+  return vote;
+}
+
 export interface VoteWeight {
   /** The voter's current id: two votes of one identity (before and after a key rotation) count once. */
   readonly identity: string;
@@ -29,7 +80,11 @@ export interface VoteWeight {
  * rotation (the grace rule in docs/PROTOCOL.md), one by a successor key only from its rotation on. A
  * blacklisting dated at or before `at` takes the identity's weight away.
  */
-export function voteWeight(registry: NodeRegistry, vote: Vote, at?: number): VoteWeight {
+export function voteWeight(
+  registry: NodeRegistry,
+  vote: Pick<Vote, 'origin' | 'timestamp'>,
+  at?: number,
+): VoteWeight {
   const identity = registry.currentId(vote.origin);
   const votedAt = parseTimestamp(vote.timestamp);
   if (votedAt === null || !registry.keyInForce(vote.origin, votedAt)) return { identity, weight: 0 };

@@ -1,11 +1,14 @@
 // Which signatures handling a message will check, known before the turn: the shell verifies them ahead, in
 // batches and off the main thread, and the engine's own check then hits the verifier's cache.
+
+import { weightedVotes } from '../consensus/commit.js';
 import { isFresh } from '../consensus/judge.js';
-import { voteWeight } from '../consensus/votes.js';
+import { expandVote, isQuorum } from '../consensus/votes.js';
 import { MESSAGE_INFO } from '../messages/registry.js';
-import type { Message } from '../messages/schemas.js';
-import type { SignedMessage } from '../signing.js';
-import { type EngineState, nowOf, seenKey } from './state.js';
+import type { Commit, Message } from '../messages/schemas.js';
+import { messageDigest, type SignedMessage } from '../signing.js';
+import { parseTimestamp } from '../time.js';
+import { commitContext, type EngineState, nowOf, seenKey } from './state.js';
 
 /**
  * The signed messages `handle(message)` would verify. Mirrors only the cheap refusals that spare the engine a
@@ -32,12 +35,26 @@ export function signaturesAhead(state: EngineState, message: Message): SignedMes
       return registry.isBlacklisted(signed.origin) ? [] : [signed];
     case 'COMMIT': {
       if (!registry.isMember(signed.origin) || registry.rotationOf(signed.origin)) return [];
-      const votes = signed.votes.filter(
-        (vote) => vote.decision === 'accept' && voteWeight(registry, vote).weight > 0,
-      );
-      return [signed, signed.update, ...votes];
+      return commitSignatures(state, signed);
     }
     default:
       return [signed];
   }
+}
+
+/**
+ * The commit, its update and the VOTEs its weighted compact votes expand to: the very objects verifyCommit will
+ * check (expandVote hands out one object per commit and vote), so the verifier's cache recognises them. Nothing
+ * when the cheap checks already refuse it.
+ */
+function commitSignatures(state: EngineState, commit: Commit): SignedMessage[] {
+  const at = parseTimestamp(commit.update.timestamp);
+  if (at === null) return [];
+  const context = commitContext(state);
+  const weighted = weightedVotes(commit, at, context);
+  if (weighted.kind !== 'accept') return [];
+  if (!isQuorum(weighted.value.acceptWeight, state.registry.totalActiveStake(at))) return [];
+  const digest = messageDigest(context.crypto, context.networkId, commit.update);
+  const votes = weighted.value.votes.map(({ index, key }) => expandVote(commit, index, digest, key));
+  return [commit, commit.update, ...votes];
 }

@@ -3,7 +3,7 @@
 import { verifyCommit, voteInWindow } from '../consensus/commit.js';
 import { contentProblem, isFresh, judgeUpdate } from '../consensus/judge.js';
 import type { ProposalRecord } from '../consensus/proposals.js';
-import { voteMismatch, voteWeight } from '../consensus/votes.js';
+import { compactVotes, voteMismatch, voteWeight } from '../consensus/votes.js';
 import { brokenRule } from '../critical/evidence.js';
 import type { ErrorCode } from '../errors.js';
 import { ledgerKey } from '../ledger.js';
@@ -212,7 +212,11 @@ function settleIfDecided(state: EngineState, id: string): void {
 function commitProposal(state: EngineState, id: string): void {
   const { update } = state.proposals.get(id)!.record;
   const commit = markVerified(
-    signOwn<Commit>(state, { type: 'COMMIT', update, votes: state.proposals.acceptingVotes(id) }),
+    signOwn<Commit>(state, {
+      type: 'COMMIT',
+      update,
+      votes: compactVotes(state.proposals.acceptingVotes(id)),
+    }),
   );
   state.modules.ledger.append(commit);
   state.stats.commitsApplied++;

@@ -107,9 +107,19 @@ export const VoteSchema = gossipEnvelope('VOTE', {
   signature: Signature,
 });
 
+/**
+ * An accepting VOTE as a COMMIT carries it: the fields the update and the registry cannot give. It expands to
+ * the VOTE its validator signed (consensus/votes.ts expandVote; docs/PROTOCOL.md §6.4).
+ */
+export const CompactVoteSchema = Type.Object(
+  { origin: NodeId, id: MessageId, timestamp: Timestamp, signature: Signature },
+  strict,
+);
+
 export const CommitSchema = gossipEnvelope('COMMIT', {
   update: TrustUpdateSchema,
-  votes: Type.Array(VoteSchema, { minItems: 1, maxItems: 256 }),
+  /** Sorted by voter id (`origin`), strictly: one vote per voter. */
+  votes: Type.Array(CompactVoteSchema, { minItems: 1, maxItems: 256 }),
   signature: Signature,
 });
 
@@ -312,6 +322,7 @@ export type Ping = Static<typeof PingSchema>;
 export type Pong = Static<typeof PongSchema>;
 export type TrustUpdate = Static<typeof TrustUpdateSchema>;
 export type Vote = Static<typeof VoteSchema>;
+export type CompactVote = Static<typeof CompactVoteSchema>;
 export type Commit = Static<typeof CommitSchema>;
 export type Revocation = Static<typeof RevocationSchema>;
 export type KeyRotation = Static<typeof KeyRotationSchema>;

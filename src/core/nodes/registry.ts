@@ -16,11 +16,30 @@ export class NodeRegistry {
   private readonly predecessors = new Map<string, string>();
   /** Blacklisted ids with the earliest instant a BLACKLIST against them is dated (−∞ when not known). */
   private readonly blacklisted = new Map<string, number>();
+  /**
+   * Public keys by node id: the network file's and every rotation's new key. A node id is the SHA-256 of its
+   * key, so a key known here is the only one its id can have: commits carry votes without keys (§6.4).
+   */
+  private readonly keys = new Map<string, string>();
 
   constructor(network: Network) {
     for (const node of network.nodes) {
-      if (node.nodeId !== undefined) this.genesisStake.set(node.nodeId, node.stake);
+      if (node.nodeId === undefined) continue;
+      this.genesisStake.set(node.nodeId, node.stake);
+      if (node.publicKey !== undefined) this.keys.set(node.nodeId, node.publicKey);
     }
+  }
+
+  /** The base64 public key of `nodeId`, if the network file or a rotation this node applied named it. */
+  publicKeyOf(nodeId: string): string | undefined {
+    return this.keys.get(nodeId);
+  }
+
+  /** Every key known here, by node id (sorted): what a browser needs to expand a commit's votes. */
+  publicKeys(): Array<{ nodeId: string; publicKey: string }> {
+    return [...this.keys]
+      .map(([nodeId, publicKey]) => ({ nodeId, publicKey }))
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
   }
 
   /**
@@ -38,8 +57,11 @@ export class NodeRegistry {
   /**
    * Records `from` → `to`. When two rotations leave the same id, the earlier by (timestamp, id, origin) wins on
    * every node whatever the arrival order. Returns false if this rotation lost to (or repeats) an existing one.
+   * `toKey` is the new id's public key (its SHA-256 is `to`, which the rotation's checks made sure of); it is
+   * kept even when the rotation loses, since the id can have no other key.
    */
-  applyRotation(from: string, to: string, order: OrderKey): boolean {
+  applyRotation(from: string, to: string, order: OrderKey, toKey?: string): boolean {
+    if (toKey !== undefined) this.keys.set(to, toKey);
     const existing = this.rotations.get(from);
     if (existing && compareOrder(existing, order) <= 0) return false;
     if (existing) this.predecessors.delete(existing.to);
