@@ -162,6 +162,7 @@ export class NodeParts {
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
         frameFilter: (text) => this.frames.isDuplicate(text),
+        admitFrame: (session, message, bytes) => this.inbound.admitFrame(session, message, bytes),
         scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
         work: () => this.work(),
         onFrameRefused: (session, failure) => {
@@ -269,7 +270,11 @@ export class NodeParts {
       verifier: this.verifier,
       budgets: new LinkBudgets(options.linkBudget),
       overBudget: (session, message) => {
-        this.metrics.dropped.inc({ type: message.type, outcome: 'ignore', code: 'TM_ERR_RATE_LIMITED' });
+        this.metrics.dropped.inc({
+          type: message?.type ?? 'frame',
+          outcome: 'ignore',
+          code: 'TM_ERR_RATE_LIMITED',
+        });
         this.judge.overBudget(session, message);
       },
       judged: (session, message, outcome) => this.judge.judged(session, message, outcome),

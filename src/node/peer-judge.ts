@@ -37,12 +37,12 @@ export class PeerJudge {
     this.scores.renamed(fromId, toId);
   }
 
-  /** A frame over the peer's connection budget was dropped unhandled. */
-  overBudget(session: PeerSession, message: Message): void {
+  /** A frame over the peer's connection budget was dropped unhandled (before it was parsed: no message). */
+  overBudget(session: PeerSession, message: Message | null): void {
     const peer = session.nodeId!;
     this.scores.excess(peer, this.clock.now());
     this.logger.debug(
-      { peer: peer.slice(0, 12), type: message.type },
+      { peer: peer.slice(0, 12), type: message?.type ?? 'frame' },
       'frame over the connection budget dropped',
     );
     this.check(session);
