@@ -96,6 +96,7 @@ parentPort!.postMessage({ ready: true });
 await new Promise<void>((resolve) => parentPort!.once('message', () => resolve()));
 let sent = 0;
 const started = performance.now();
+const startedAt = Date.now();
 do {
   for (const frame of frames) {
     if (stopped || peer.closed) break;
@@ -111,6 +112,8 @@ do {
 parentPort!.postMessage({
   sent,
   seconds: (performance.now() - started) / 1000,
+  startedAt,
+  endedAt: Date.now(),
   closedWith: peer.closed ? peer.closeReason : null,
 });
 if (!stopped) await new Promise<void>((resolve) => parentPort!.once('message', () => resolve()));

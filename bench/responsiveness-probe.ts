@@ -17,6 +17,9 @@ export interface ProbeJob {
 export interface ProbeResult {
   pingMs: number[];
   healthMs: number[];
+  /** When each probe of the same index started (Date.now()), to pick those made while a flood ran. */
+  pingAt: number[];
+  healthAt: number[];
   healthFailures: number;
 }
 
@@ -31,11 +34,12 @@ parentPort!.postMessage({ ready: true });
 await new Promise<void>((resolve) => parentPort!.once('message', () => resolve()));
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, job.gapMs));
-const result: ProbeResult = { pingMs: [], healthMs: [], healthFailures: 0 };
+const result: ProbeResult = { pingMs: [], healthMs: [], pingAt: [], healthAt: [], healthFailures: 0 };
 
 async function pings(): Promise<void> {
   while (!stopped && !peer.closed) {
-    const timestamp = isoTimestamp(Date.now());
+    const at = Date.now();
+    const timestamp = isoTimestamp(at);
     const seen = peer.received.length;
     const started = performance.now();
     peer.sendJson({ type: 'PING', timestamp });
@@ -52,7 +56,10 @@ async function pings(): Promise<void> {
       };
       peer.socket.on('message', onMessage);
     });
-    if (!stopped) result.pingMs.push(performance.now() - started);
+    if (!stopped) {
+      result.pingMs.push(performance.now() - started);
+      result.pingAt.push(at);
+    }
     // Keep the received list short: the probe only needs the answer it waits for.
     peer.received.length = 0;
     peer.texts.length = 0;
@@ -62,6 +69,7 @@ async function pings(): Promise<void> {
 
 async function health(): Promise<void> {
   while (!stopped) {
+    const at = Date.now();
     const started = performance.now();
     try {
       const answer = await fetch(job.healthUrl);
@@ -70,7 +78,10 @@ async function health(): Promise<void> {
     } catch {
       result.healthFailures++;
     }
-    if (!stopped) result.healthMs.push(performance.now() - started);
+    if (!stopped) {
+      result.healthMs.push(performance.now() - started);
+      result.healthAt.push(at);
+    }
     await pause();
   }
 }
