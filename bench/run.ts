@@ -8,9 +8,11 @@ import { VERSION } from '../src/version.js';
 import { apiReadsBench } from './api-reads.js';
 import { commitLatencyBench } from './commit-latency.js';
 import { commitThroughputBench } from './commit-throughput.js';
+import { floodResponsivenessBench } from './flood-responsiveness.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { initialSyncBench } from './initial-sync.js';
+import { invalidFrameBench } from './invalid-frame.js';
 import { revocationBench } from './revocation.js';
 import { simulatorBench } from './simulator.js';
 import type { Bench, BenchResult } from './support.js';
@@ -24,6 +26,8 @@ const BENCHES: Bench[] = [
   apiReadsBench,
   simulatorBench,
   initialSyncBench,
+  invalidFrameBench,
+  floodResponsivenessBench,
 ];
 
 function parseArgs(argv: string[]) {

@@ -33,7 +33,13 @@ export const UNLIMITED = { rateLimitPerMinute: 1_000_000, criticalRateLimitPerMi
 
 /** Per-connection budgets too large to matter, for benchmarks that measure how fast one peer can be served. */
 const NO_LIMIT = { perMinute: Number.MAX_SAFE_INTEGER, burst: Number.MAX_SAFE_INTEGER };
-export const UNLIMITED_LINK_BUDGET = { relay: NO_LIMIT, link: NO_LIMIT, sync: NO_LIMIT, bytes: NO_LIMIT };
+export const UNLIMITED_LINK_BUDGET = {
+  frames: NO_LIMIT,
+  relay: NO_LIMIT,
+  link: NO_LIMIT,
+  sync: NO_LIMIT,
+  bytes: NO_LIMIT,
+};
 
 export const median = (values: readonly number[]): number => percentile(values, 50);
 

@@ -15,7 +15,12 @@ export interface NodeMetricsSources {
   discoveryStats?(): Record<string, number>;
   /** Sync readiness (1 caught up, 0 syncing) and block parts planned but not yet applied. */
   sync?(): { readonly synced: boolean; readonly lagBlocks: number };
+  /** Each connected peer's current score (core/scoring/peer-score.ts), by node id. */
+  peerScores?(): ReadonlyArray<{ readonly nodeId: string; readonly score: number }>;
 }
+
+/** Node ids are labelled by their first 16 hex digits: unique in practice, and the label set is bounded by slots. */
+const PEER_LABEL_CHARS = 16;
 
 export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
 
@@ -76,6 +81,20 @@ export function createNodeMetrics(sources: NodeMetricsSources) {
       'kind',
       sources.discoveryStats,
     );
+  const peerScores = sources.peerScores;
+  if (peerScores !== undefined)
+    new Gauge({
+      name: 'trustmesh_peer_score',
+      help: 'Score of each connected peer (gossipsub-style; below -50 it is dropped for a while), by node id prefix',
+      labelNames: ['peer'],
+      registers: [registry],
+      collect() {
+        // Only connected peers: a label per peer ever seen would grow without bound.
+        this.reset();
+        for (const { nodeId, score } of peerScores())
+          this.set({ peer: nodeId.slice(0, PEER_LABEL_CHARS) }, score);
+      },
+    });
   const sync = sources.sync;
   if (sync !== undefined) {
     gauge('trustmesh_sync_state', 'Sync state: 1 caught up (ready), 0 catching up', () =>

@@ -47,8 +47,9 @@ export function formatPeers(peers: PeerList['peers']): string {
     peer.endpoints[0] ?? peer.address,
     peer.capabilities.join(','),
     peer.rttMs === null ? '-' : `${Math.round(peer.rttMs)} ms`,
+    peer.score === undefined ? '-' : String(peer.score),
   ]);
-  const header = ['PEER', 'DIR', 'ENDPOINT', 'CAPABILITIES', 'RTT'];
+  const header = ['PEER', 'DIR', 'ENDPOINT', 'CAPABILITIES', 'RTT', 'SCORE'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );

@@ -40,7 +40,8 @@ export interface InboundDeps {
   readonly handled?: (messages: readonly Message[]) => void;
   /** Per-connection budgets; a frame over budget is dropped unhandled and reported to `overBudget`. */
   readonly budgets?: LinkBudgets;
-  readonly overBudget?: (session: PeerSession, message: Message) => void;
+  /** Told of each frame dropped over budget: `message` null when it was dropped before it was parsed. */
+  readonly overBudget?: (session: PeerSession, message: Message | null) => void;
   /** Every outcome of a turn, by sender (peer scores); called after the turn's transaction committed. */
   readonly judged?: (session: PeerSession, message: Message, outcome: Outcome<unknown>) => void;
 }
@@ -73,7 +74,7 @@ export class InboundPath {
 
   enqueue(session: PeerSession, message: Message, bytes: number): void {
     const { budgets } = this.deps;
-    if (budgets && !budgets.admit(session.nodeId!, message, bytes, this.deps.clock.now())) {
+    if (budgets && !budgets.admit(session.nodeId!, message, this.deps.clock.now())) {
       this.deps.overBudget?.(session, message);
       return;
     }
@@ -82,6 +83,21 @@ export class InboundPath {
     const work = { session, message, bytes };
     if (this.prepass === null || lane === 'critical') this.scheduler.enqueue(lane, work);
     else this.prepass.push(work);
+  }
+
+  /**
+   * The connection's frame budget, spent by every frame before it is parsed (`message` null) and by the PINGs and
+   * PONGs the peer manager answers itself; false drops the frame.
+   */
+  admitFrame(session: PeerSession, message: Message | null, bytes: number): boolean {
+    const { budgets } = this.deps;
+    if (budgets === undefined) return true;
+    const now = this.deps.clock.now();
+    const peer = session.nodeId!;
+    if (message === null ? budgets.admitFrame(peer, bytes, now) : budgets.admit(peer, message, now))
+      return true;
+    this.deps.overBudget?.(session, message);
+    return false;
   }
 
   /** One turn, one transaction: everything it stores is durable before any effect leaves this process. */

@@ -5,6 +5,7 @@ import type { Discovery } from '../net/kad/discovery.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
 import type { NodeStore } from '../store/interface.js';
 import type { TrustMeshNode } from './node.js';
+import type { PeerJudge } from './peer-judge.js';
 import type { NodeSync } from './sync/syncer.js';
 
 export interface NodeInternals {
@@ -13,6 +14,8 @@ export interface NodeInternals {
   readonly store: NodeStore;
   readonly discovery: Discovery;
   readonly sync: NodeSync | null;
+  /** Peer scores, including those of peers already disconnected. */
+  readonly judge: PeerJudge;
 }
 
 export function internals(node: TrustMeshNode): NodeInternals {

@@ -89,8 +89,11 @@ export class NodeParts {
     const signer = createSigner(this.keyPair);
     this.logger = modules.logger.child({ node: signer.nodeId.slice(0, 8) });
     const { clockSkewMs, proposalTimeoutMs } = network.params;
-    this.judge = new PeerJudge(this.clock, this.logger, (session, code, detail) =>
-      this.peers.refuse(session, code, detail),
+    this.judge = new PeerJudge(
+      this.clock,
+      this.logger,
+      (session, code, detail) => this.peers.refuse(session, code, detail),
+      options.peerScore,
     );
     this.frames = new DuplicateFrameFilter(2 * clockSkewMs + proposalTimeoutMs, this.clock);
     const capabilities = [
@@ -107,6 +110,8 @@ export class NodeParts {
       duplicateFrames: () => this.frames.dropped,
       routingTableSize: () => this.discovery.table.size,
       discoveryStats: () => ({ ...this.discovery.stats }),
+      peerScores: () =>
+        this.peers.connectedIds().map((nodeId) => ({ nodeId, score: this.judge.scoreOf(nodeId) })),
       sync: () => {
         const { ready, blocksTotal, blocksDone } = this.syncStatus();
         return { synced: ready, lagBlocks: blocksTotal - blocksDone };
@@ -138,6 +143,7 @@ export class NodeParts {
             this.peers.refuse(session, 'TM_ERR_PEER_SCORE', 'refused for a while after a low score');
             return;
           }
+          this.judge.connected(session);
           hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
           this.discovery.established(session);
           this.lightLookup?.fullNodesChanged();
@@ -147,6 +153,8 @@ export class NodeParts {
         },
         onClosed: (session, code) => {
           this.metrics.connections.inc({ code: code ?? 'closed' });
+          if (session.nodeId !== null && !this.peers.isConnected(session.nodeId))
+            this.judge.disconnected(session.nodeId);
           this.discovery.closed(session.nodeId!);
           if (session.nodeId !== null) this.engine.peerDisconnected(session.nodeId);
           this.lightLookup?.fullNodesChanged();
@@ -161,6 +169,7 @@ export class NodeParts {
           if (seen.origin !== undefined) this.engine.duplicateFrom(session.nodeId!, seen.type, seen.origin);
           return true;
         },
+        admitFrame: (session, message, bytes) => this.inbound.admitFrame(session, message, bytes),
         scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
         work: () => this.work(),
         onFrameRefused: (session, failure) => {
@@ -207,7 +216,10 @@ export class NodeParts {
           emit: hooks.emit,
           wantsMessages: hooks.wantsMessages,
           settled: hooks.settled,
-          rotated: (fromId, toId) => this.peers.rename(fromId, toId),
+          rotated: (fromId, toId) => {
+            this.peers.rename(fromId, toId);
+            this.judge.renamed(fromId, toId);
+          },
           queryResult: (peerId, result) => this.lightLookup?.onResult(peerId, result),
           nodes: (peerId, answer) => this.discovery.nodes(peerId, answer),
           announced: (peerId, announce) => this.discovery.announced(peerId, announce),
@@ -265,7 +277,11 @@ export class NodeParts {
       verifier: this.verifier,
       budgets: new LinkBudgets(options.linkBudget),
       overBudget: (session, message) => {
-        this.metrics.dropped.inc({ type: message.type, outcome: 'ignore', code: 'TM_ERR_RATE_LIMITED' });
+        this.metrics.dropped.inc({
+          type: message?.type ?? 'frame',
+          outcome: 'ignore',
+          code: 'TM_ERR_RATE_LIMITED',
+        });
         this.judge.overBudget(session, message);
       },
       judged: (session, message, outcome) => this.judge.judged(session, message, outcome),

@@ -1,29 +1,48 @@
-// Turns what peers send into their scores (core/scoring/peer-score.ts) and acts on them: a peer below the
-// threshold is disconnected and refused for a while. Rejections already close their sender at once.
+// Turns what peers send, and where they connect from, into their scores (core/scoring/peer-score.ts) and acts on
+// them: a peer below the threshold is disconnected and refused for a while. Rejections close their sender at once.
 import type { ErrorCode } from '../core/errors.js';
 import { MESSAGE_INFO } from '../core/messages/registry.js';
 import type { Message } from '../core/messages/schemas.js';
 import type { Outcome } from '../core/outcome.js';
-import { PeerScores } from '../core/scoring/peer-score.js';
+import { DEFAULT_PEER_SCORE, type PeerScoreParams, PeerScores } from '../core/scoring/peer-score.js';
 import type { Clock } from '../core/time.js';
 import type { Logger } from '../log.js';
+import { ipOf } from '../net/peers/admission.js';
 import type { PeerSession } from '../net/peers/peer-manager.js';
 
 export class PeerJudge {
-  readonly scores = new PeerScores();
+  readonly scores: PeerScores;
 
   constructor(
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly refuse: (session: PeerSession, code: ErrorCode, detail?: string) => void,
-  ) {}
+    params: Partial<PeerScoreParams> = {},
+  ) {
+    this.scores = new PeerScores({ ...DEFAULT_PEER_SCORE, ...params });
+  }
 
-  /** A frame over the peer's connection budget was dropped unhandled. */
-  overBudget(session: PeerSession, message: Message): void {
+  /** An established session: its IP now counts toward colocation. */
+  connected(session: PeerSession): void {
+    this.scores.connected(session.nodeId!, ipOf(session.connection.remoteAddress));
+  }
+
+  /** The peer has no session left (the caller checks: a duplicate closing leaves its twin connected). */
+  disconnected(nodeId: string): void {
+    this.scores.disconnected(nodeId);
+  }
+
+  /** A connected peer rotated its key: its connection, and so its place on its IP, now goes by the new id. */
+  renamed(fromId: string, toId: string): void {
+    this.scores.renamed(fromId, toId);
+  }
+
+  /** A frame over the peer's connection budget was dropped unhandled (before it was parsed: no message). */
+  overBudget(session: PeerSession, message: Message | null): void {
     const peer = session.nodeId!;
     this.scores.excess(peer, this.clock.now());
     this.logger.debug(
-      { peer: peer.slice(0, 12), type: message.type },
+      { peer: peer.slice(0, 12), type: message?.type ?? 'frame' },
       'frame over the connection budget dropped',
     );
     this.check(session);

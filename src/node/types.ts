@@ -5,6 +5,7 @@ import type { NodeType } from '../core/engine/types.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Commit, CriticalEvent, Message } from '../core/messages/schemas.js';
 import type { Network } from '../core/network.js';
+import type { PeerScoreParams } from '../core/scoring/peer-score.js';
 import type { SignatureVerifier } from '../core/signature-verifier.js';
 import type { Clock, Entropy } from '../core/time.js';
 import type { Verified } from '../core/verified.js';
@@ -59,6 +60,8 @@ export interface NodeOptions {
   readonly admission?: Partial<AdmissionLimits>;
   /** Per-connection budgets for what peers send (see net/link-budget.ts for the defaults and why). */
   readonly linkBudget?: LinkBudgetLimits;
+  /** Peer score weights and thresholds (see DEFAULT_PEER_SCORE in core/scoring/peer-score.ts and why). */
+  readonly peerScore?: Partial<PeerScoreParams>;
   /** Catch-up and anti-entropy tuning (see DEFAULT_SYNC_OPTIONS in node/sync/syncer.ts). */
   readonly sync?: Partial<SyncOptions>;
   /** Link filter (see PeerManagerOptions.allowPeer): false refuses a link; tests cut partitions with it. */

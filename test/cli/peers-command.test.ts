@@ -9,6 +9,14 @@ import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { waitFor } from '../support/mesh.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  return runOn(false, ...args);
+}
+
+/** As if on a terminal (`tty`): the human table instead of JSON. */
+async function runOn(
+  tty: boolean,
+  ...args: string[]
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const context: CliContext = {
@@ -16,6 +24,7 @@ async function run(...args: string[]): Promise<{ code: number; out: string[]; er
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     exitCode: 0,
+    tty,
   };
   const argv = ['node', 'trust-mesh', ...args];
   await (await buildProgram(context, argv)).parseAsync(argv);
@@ -42,7 +51,7 @@ describe('trust-mesh peers', () => {
     const { code, out } = await run('peers', '--json', '--api', api.url, '--token', reader.token);
     assert.equal(code, 0);
     const printed = JSON.parse(out.join('\n')) as {
-      peers: Array<{ nodeId: string; capabilities: string[] }>;
+      peers: Array<{ nodeId: string; capabilities: string[]; score: number }>;
       routing: { size: number; buckets: Array<{ index: number; size: number }> };
     };
     assert.deepEqual(
@@ -52,6 +61,18 @@ describe('trust-mesh peers', () => {
     assert.ok(printed.peers[0]!.capabilities.includes('FULL_NODE'));
     assert.equal(printed.routing.size, 1);
     assert.equal(printed.routing.buckets.length, 1);
+    // Each peer's score, as GET /v1/peers gives it, in the table and in the node's metrics.
+    assert.equal(typeof printed.peers[0]!.score, 'number');
+    const human = await runOn(true, 'peers', '--api', api.url, '--token', reader.token);
+    assert.match(human.out.join('\n'), /^PEER\s+DIR\s+ENDPOINT\s+CAPABILITIES\s+RTT\s+SCORE$/m);
+    assert.match(human.out.join('\n'), new RegExp(`\\s${printed.peers[0]!.score}$`, 'm'));
+    const metrics = await (
+      await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${reader.token}` } })
+    ).text();
+    assert.match(
+      metrics,
+      new RegExp(`^trustmesh_peer_score\\{peer="${other.nodeId.slice(0, 16)}"\\} -?[0-9.]+$`, 'm'),
+    );
   });
 
   it('exits 1 with one line when the token is refused', async () => {

@@ -1,5 +1,7 @@
 // Peer scores in the manner of gossipsub v1.1: counters that decay with time, combined into one number. Invalid
-// messages cost quadratically, excess over a budget linearly, useful first deliveries earn up to a cap.
+// messages cost quadratically, excess over a budget linearly, useful first deliveries earn up to a cap, and peers
+// crowding one IP address pay a colocation penalty (gossipsub's P6), quadratic in how many they are beyond a few.
+import { subnetOf } from '../routing/subnet.js';
 
 export interface PeerScoreParams {
   /** Per invalid message counted (squared), e.g. a bad signature: the peer's own fault. */
@@ -15,12 +17,20 @@ export interface PeerScoreParams {
   /** Below this the peer is disconnected and refused for `graylistMs`. */
   readonly disconnectBelow: number;
   readonly graylistMs: number;
+  /** Per connected peer on one IP beyond `colocationThreshold`, squared, charged to each of them (P6). */
+  readonly colocationWeight: number;
+  /** Connected peers sharing one IP address that cost nothing (a small NAT, one host running a few nodes). */
+  readonly colocationThreshold: number;
+  /** Loopback peers are not counted (a devnet runs every node on 127.0.0.1); tests switch it off. */
+  readonly colocationExemptLoopback: boolean;
 }
 
 /**
  * A flood of 10,000 over-budget messages costs −10,000 and disconnects long before that (at −50, i.e. after
  * ~50 excess messages net of earned credit); one invalid message costs −10, five cost −250. A peer that relays
- * honestly earns at most +50, which absorbs the occasional over-budget burst of a busy mesh.
+ * honestly earns at most +50, which absorbs the occasional over-budget burst of a busy mesh. Colocation: up to 3
+ * peers on one IP cost nothing; a 4th puts each of them at −10, a 5th at −40, a 6th at −90 — below the threshold,
+ * so such a crowd is the first evicted for a member's slot and is dropped at its first other misstep.
  */
 export const DEFAULT_PEER_SCORE: PeerScoreParams = {
   invalidWeight: -10,
@@ -30,6 +40,9 @@ export const DEFAULT_PEER_SCORE: PeerScoreParams = {
   halfLifeMs: 60_000,
   disconnectBelow: -50,
   graylistMs: 60_000,
+  colocationWeight: -10,
+  colocationThreshold: 3,
+  colocationExemptLoopback: true,
 };
 
 interface Counters {
@@ -45,8 +58,51 @@ const CAPACITY = 10_000;
 export class PeerScores {
   private readonly counters = new Map<string, Counters>();
   private readonly graylisted = new Map<string, number>();
+  /** Connected peers by IP, and each connected peer's IP: only live connections crowd an address. */
+  private readonly peersByIp = new Map<string, Set<string>>();
+  private readonly ipOfPeer = new Map<string, string>();
 
   constructor(readonly params: PeerScoreParams = DEFAULT_PEER_SCORE) {}
+
+  /** A connection to `peer` from or to `ip` is established (its one session: a second replaces the first). */
+  connected(peer: string, ip: string): void {
+    this.disconnected(peer);
+    if (this.params.colocationExemptLoopback && subnetOf(ip)?.loopback === true) return;
+    const key = ip.toLowerCase();
+    let peers = this.peersByIp.get(key);
+    if (peers === undefined) {
+      peers = new Set();
+      this.peersByIp.set(key, peers);
+    }
+    peers.add(peer);
+    this.ipOfPeer.set(peer, key);
+  }
+
+  disconnected(peer: string): void {
+    const ip = this.ipOfPeer.get(peer);
+    if (ip === undefined) return;
+    this.ipOfPeer.delete(peer);
+    const peers = this.peersByIp.get(ip)!;
+    peers.delete(peer);
+    if (peers.size === 0) this.peersByIp.delete(ip);
+  }
+
+  renamed(fromId: string, toId: string): void {
+    const ip = this.ipOfPeer.get(fromId);
+    if (ip === undefined) return;
+    this.disconnected(fromId);
+    this.disconnected(toId);
+    this.peersByIp.set(ip, (this.peersByIp.get(ip) ?? new Set()).add(toId));
+    this.ipOfPeer.set(toId, ip);
+  }
+
+  /** The colocation part of the score (0 or less): P6 = weight × surplus², surplus = peers on the IP − threshold. */
+  colocation(peer: string): number {
+    const ip = this.ipOfPeer.get(peer);
+    if (ip === undefined) return 0;
+    const surplus = this.peersByIp.get(ip)!.size - this.params.colocationThreshold;
+    return surplus > 0 ? this.params.colocationWeight * surplus * surplus : 0;
+  }
 
   invalid(peer: string, now: number): void {
     this.decayed(peer, now).invalid++;
@@ -61,11 +117,13 @@ export class PeerScores {
   }
 
   score(peer: string, now: number): number {
+    const colocation = this.colocation(peer);
     const c = this.counters.get(peer);
-    if (c === undefined) return 0;
+    if (c === undefined) return colocation;
     const { invalidWeight, excessWeight, deliveryWeight, deliveryCap } = this.params;
     const d = this.decayed(peer, now);
     return (
+      colocation +
       invalidWeight * d.invalid * d.invalid +
       excessWeight * d.excess +
       deliveryWeight * Math.min(deliveryCap, d.deliveries)

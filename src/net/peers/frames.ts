@@ -1,5 +1,5 @@
-// One text frame in from a session: counted, binary refused, the node's frame filter (established sessions),
-// decoded, then routed — to the handshake, to the heartbeat, or to the node as a message.
+// One text frame in from a session: counted, binary refused, the connection's frame budget and the node's frame
+// filter (established sessions), decoded, then routed — to the handshake, to the heartbeat, or to the node.
 import { decodeFrame } from '../../core/messages/decode.js';
 import type { Message } from '../../core/messages/schemas.js';
 import type { Clock } from '../../core/time.js';
@@ -16,7 +16,7 @@ export interface FrameRouterDeps {
   readonly refuse: RefuseSession;
   readonly handshake: HandshakeMachine;
   readonly heartbeat: Heartbeat;
-  readonly hooks: Pick<PeerManagerModules, 'onMessage' | 'onFrameRefused' | 'frameFilter'>;
+  readonly hooks: Pick<PeerManagerModules, 'onMessage' | 'onFrameRefused' | 'frameFilter' | 'admitFrame'>;
   /** Keeps the exact text a message arrived in, so forwarding re-sends it instead of re-serialising. */
   readonly remember: (message: Message, text: string) => void;
 }
@@ -35,8 +35,12 @@ export class FrameRouter {
       deps.refuse(session, 'TM_ERR_FRAME_BINARY');
       return;
     }
+    const established = session.state === 'established';
+    // Every frame costs its sender budget, whatever it turns out to be: a flood of unknown types, duplicates or
+    // PINGs is work too (decoding, hashing, answering), and none of it reaches the engine's per-origin budgets.
+    if (established && deps.hooks.admitFrame?.(session, null, data.length) === false) return;
     const text = data.toString('utf8');
-    if (session.state === 'established' && deps.hooks.frameFilter?.(text, session) === true) {
+    if (established && deps.hooks.frameFilter?.(text, session) === true) {
       connection.stats.duplicateFrames++;
       return;
     }
@@ -58,9 +62,11 @@ export class FrameRouter {
     }
     switch (message.type) {
       case 'PING':
+        if (deps.hooks.admitFrame?.(session, message, data.length) === false) return;
         deps.heartbeat.answer(session, message);
         return;
       case 'PONG':
+        if (deps.hooks.admitFrame?.(session, message, data.length) === false) return;
         deps.heartbeat.noteRoundTrip(session, message);
         return;
       case 'HANDSHAKE':

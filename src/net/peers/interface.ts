@@ -99,6 +99,12 @@ export interface PeerManagerModules {
    * `connection.stats.duplicateFrames`). For byte-identical duplicates: the frame is still unvalidated input.
    */
   readonly frameFilter?: (text: string, session: PeerSession) => boolean;
+  /**
+   * Spends an established peer's connection budget (net/link-budget.ts): for every text frame before anything
+   * else (`message` null), and for the PING or PONG it decoded to, which the router answers itself. False drops
+   * the frame unhandled; the hook does the accounting (peer score, metrics).
+   */
+  readonly admitFrame?: (session: PeerSession, message: Message | null, bytes: number) => boolean;
   /** A connected peer's score: when a member needs a full node's slot, the lowest-scored non-member leaves. */
   readonly scoreOf?: (nodeId: string) => number;
   /** This node's proof of work for its current key (core/admission/work.ts), sent in every HANDSHAKE. */
