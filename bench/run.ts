@@ -8,6 +8,7 @@ import { VERSION } from '../src/version.js';
 import { apiReadsBench } from './api-reads.js';
 import { commitLatencyBench } from './commit-latency.js';
 import { commitThroughputBench } from './commit-throughput.js';
+import { disseminationBench } from './dissemination.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { initialSyncBench } from './initial-sync.js';
@@ -23,6 +24,7 @@ const BENCHES: Bench[] = [
   revocationBench,
   apiReadsBench,
   simulatorBench,
+  disseminationBench,
   initialSyncBench,
 ];
 
