@@ -30,8 +30,8 @@ function phases(full: boolean): PhaseSpec[] {
         { rate: 50, updates: 750, drainMs: 120_000 },
       ]
     : [
-        { rate: 1, updates: 12, drainMs: 15_000 },
-        { rate: 50, updates: 150, drainMs: 45_000 },
+        { rate: 1, updates: 10, drainMs: 10_000 },
+        { rate: 50, updates: 150, drainMs: 20_000 },
       ];
 }
 
@@ -117,23 +117,37 @@ function collect(
 
 /** A side-by-side table for the log: one row per N, rate and system. */
 function sideBySide(nodes: number, runs: Record<SystemName, WorkerResult>): string[] {
-  const lines = [
-    'N    rate  system      t50     t90     t99     t100    commit100  frames  bytes    CPU ms  RSS MiB',
+  const header = [
+    'N',
+    'rate/s',
+    'system',
+    't50',
+    't90',
+    't99',
+    't100',
+    'commit100',
+    'frames',
+    'bytes',
+    'CPU ms',
+    'RSS MiB',
   ];
+  const rows: string[][] = [];
   for (const [i, meshPhase] of runs['trust-mesh'].phases.entries()) {
     for (const [system, p] of [
       ['trust-mesh', meshPhase],
       ['gossipsub', runs.gossipsub.phases[i]!],
     ] as const) {
-      const cell = (value: number | undefined, width: number) => String(value ?? '-').padEnd(width);
-      lines.push(
-        `${cell(nodes, 5)}${cell(p.rate, 6)}${system.padEnd(12)}${cell(p.t50, 8)}${cell(p.t90, 8)}${cell(p.t99, 8)}` +
-          `${cell(p.t100, 8)}${cell(p.commitT100, 11)}${cell(p.framesPerNodePerUpdate, 8)}${cell(p.bytesPerNodePerUpdate, 9)}` +
-          `${cell(p.cpuMsPerUpdatePerNode, 8)}${p.peakRssMiB}`,
+      rows.push(
+        [nodes, p.rate, system, p.t50, p.t90, p.t99, p.t100, p.commitT100 ?? '-', p.framesPerNodePerUpdate]
+          .concat([p.bytesPerNodePerUpdate, p.cpuMsPerUpdatePerNode, p.peakRssMiB])
+          .map(String),
       );
     }
   }
-  return lines;
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));
 }
 
 export const disseminationBench: Bench = {

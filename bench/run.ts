@@ -12,6 +12,7 @@ import { disseminationBench } from './dissemination.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { initialSyncBench } from './initial-sync.js';
+import { lookupHopsBench } from './lookup-hops.js';
 import { revocationBench } from './revocation.js';
 import { simulatorBench } from './simulator.js';
 import type { Bench, BenchResult } from './support.js';
@@ -25,6 +26,7 @@ const BENCHES: Bench[] = [
   apiReadsBench,
   simulatorBench,
   disseminationBench,
+  lookupHopsBench,
   initialSyncBench,
 ];
 
