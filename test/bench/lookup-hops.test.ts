@@ -2,14 +2,13 @@
 // every lookup over them finds exactly the brute-force k closest. Correctness only, no timing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { convergedTables, measureLookupHops, seededIds } from '../../bench/lookup-hops.js';
-import { SeededRandom } from '../../src/core/memory/seeded-entropy.js';
+import { ConvergedTables, measureLookupHops, seededIds } from '../../bench/lookup-hops.js';
 import { bucketIndex } from '../../src/core/routing/ids.js';
 
 describe('lookup-hops bench', () => {
   it('fills each bucket with k members of its range, or all of them when it holds fewer', () => {
     const ids = seededIds(200, 7);
-    const tables = convergedTables(ids, 20, new SeededRandom(7));
+    const tables = new ConvergedTables(ids, 20, 7);
     for (const id of ids) {
       const inRange = new Map<number, number>();
       for (const other of ids) {
@@ -20,7 +19,7 @@ describe('lookup-hops bench', () => {
       const expected = [...inRange]
         .map(([index, count]) => ({ index, size: Math.min(20, count) }))
         .sort((a, b) => a.index - b.index);
-      assert.deepEqual(tables.get(id)!.fill(), expected);
+      assert.deepEqual(tables.get(id).fill(), expected);
     }
   });
 
