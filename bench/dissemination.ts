@@ -31,7 +31,7 @@ function phases(full: boolean): PhaseSpec[] {
       ]
     : [
         { rate: 1, updates: 10, drainMs: 10_000 },
-        { rate: 50, updates: 150, drainMs: 20_000 },
+        { rate: 50, updates: 150, drainMs: 30_000 },
       ];
 }
 
