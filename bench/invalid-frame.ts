@@ -74,7 +74,7 @@ function inProcess(maxFrameBytes: number, frames: number): Record<string, number
         throw new Error('an invalid frame reached the node');
       },
       onFrameRefused: () => {},
-      frameFilter: (text) => filter.isDuplicate(text),
+      frameFilter: (text) => filter.duplicateOf(text) !== undefined,
     },
     remember: () => {},
   });

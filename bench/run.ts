@@ -8,11 +8,13 @@ import { VERSION } from '../src/version.js';
 import { apiReadsBench } from './api-reads.js';
 import { commitLatencyBench } from './commit-latency.js';
 import { commitThroughputBench } from './commit-throughput.js';
+import { disseminationBench } from './dissemination.js';
 import { floodResponsivenessBench } from './flood-responsiveness.js';
 import { frameRateBench } from './frame-rate.js';
 import { handshakeBench } from './handshake.js';
 import { initialSyncBench } from './initial-sync.js';
 import { invalidFrameBench } from './invalid-frame.js';
+import { lookupHopsBench } from './lookup-hops.js';
 import { revocationBench } from './revocation.js';
 import { simulatorBench } from './simulator.js';
 import type { Bench, BenchResult } from './support.js';
@@ -25,6 +27,8 @@ const BENCHES: Bench[] = [
   revocationBench,
   apiReadsBench,
   simulatorBench,
+  disseminationBench,
+  lookupHopsBench,
   initialSyncBench,
   invalidFrameBench,
   floodResponsivenessBench,

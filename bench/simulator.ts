@@ -83,6 +83,14 @@ export const simulatorBench: Bench = {
     put('heapUsed_10000', Math.round(tenThousand.heapUsedBytes / MiB), 'MiB after the run');
     put('revocationT99_10000', tenThousand.revocations[0]!.t99 ?? -1, 'virtual ms');
     put('shortestPathBound99_10000', tenThousand.revocations[0]!.shortestPathBound99Ms, 'virtual ms');
+    const revoked = tenThousand.revocations[0]!;
+    put(
+      'revocationVsBound_10000',
+      revoked.t99 === null || revoked.t99 === undefined
+        ? -1
+        : round(revoked.t99 / revoked.shortestPathBound99Ms, 3),
+      'ratio (-1: 99% not reached)',
+    );
     put('converged_10000', tenThousand.converged ? 1 : 0, 'boolean');
     put('peakRss', Math.round(process.resourceUsage().maxRSS / 1024), 'MiB (whole bench process)');
 
