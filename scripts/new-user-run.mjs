@@ -41,11 +41,14 @@ export function readmeSteps(readme) {
   const during = steps.filter((step) => step.kind === 'during-walkthrough');
   const walkthrough = steps.find((step) => step.kind === 'walkthrough');
   if (!walkthrough) throw new Error('README.md has no <!-- walkthrough:start --> sh block');
-  const unknown = steps.find((step) => !['run', 'until-ctrl-c', 'walkthrough', 'during-walkthrough'].includes(step.kind));
+  const unknown = steps.find(
+    (step) => !['run', 'until-ctrl-c', 'walkthrough', 'during-walkthrough'].includes(step.kind),
+  );
   if (unknown) throw new Error(`README.md line ${unknown.line}: unknown marker new-user:${unknown.kind}`);
   // The client example runs against the walkthrough's nodes: between step 6 and step 7 (which stops them).
   const stop = walkthrough.script.search(/^# 7\. /m);
-  if (during.length > 0 && stop < 0) throw new Error('the walkthrough has no "# 7. " step to run the client example before');
+  if (during.length > 0 && stop < 0)
+    throw new Error('the walkthrough has no "# 7. " step to run the client example before');
   if (during.length > 0)
     walkthrough.script =
       walkthrough.script.slice(0, stop) +
@@ -69,7 +72,8 @@ const commandOf = (line) => line.replace(/\s+#.*$/, '').trim();
 function environment(prefix) {
   const env = {};
   // A new user's shell: no TRUST_MESH_* setting of whoever runs this.
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TRUST_MESH_')) env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('TRUST_MESH_')) env[key] = value;
   return { ...env, NPM_CONFIG_PREFIX: prefix, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` };
 }
 
@@ -127,8 +131,13 @@ async function runStep(step, env) {
   const ready = new Promise((resolve) => (markReady = resolve));
   const { child, exited } = bash(step.script, env, { onOutput: (out) => READY.test(out) && markReady() });
   try {
-    const first = await withLimit(Promise.race([ready.then(() => 'ready'), exited]), STEP_LIMIT_MS, 'the command');
-    if (first !== 'ready') throw new Error(`exited (${first.code ?? first.signal}) before "Press Ctrl-C to stop."`);
+    const first = await withLimit(
+      Promise.race([ready.then(() => 'ready'), exited]),
+      STEP_LIMIT_MS,
+      'the command',
+    );
+    if (first !== 'ready')
+      throw new Error(`exited (${first.code ?? first.signal}) before "Press Ctrl-C to stop."`);
     killGroup(child, 'SIGINT');
     const exit = await withLimit(exited, STOP_LIMIT_MS, 'stopping after Ctrl-C');
     if (exit.code !== 0) throw new Error(`after Ctrl-C: exit ${exit.code ?? exit.signal}`);

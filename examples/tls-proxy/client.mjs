@@ -18,7 +18,9 @@ function pinnedFetch(ca) {
           for (const [name, value] of Object.entries(answer.headers))
             for (const each of [value].flat()) if (each !== undefined) headers.append(name, each);
           const empty = answer.statusCode === 204 || answer.statusCode === 304 || init.method === 'HEAD';
-          resolve(new Response(empty ? null : Readable.toWeb(answer), { status: answer.statusCode, headers }));
+          resolve(
+            new Response(empty ? null : Readable.toWeb(answer), { status: answer.statusCode, headers }),
+          );
         },
       );
       outgoing.on('error', reject);
@@ -34,18 +36,29 @@ const client = new TrustMeshClient({
 
 const { ledger } = await client.status();
 const agentId = process.argv[2] ?? 'tls-example-agent';
-const submitted = await client.submitEvent({ agentId, principalId: 'example-user', trustScore: 810, event: 'REGISTRATION' });
+const submitted = await client.submitEvent({
+  agentId,
+  principalId: 'example-user',
+  trustScore: 810,
+  event: 'REGISTRATION',
+});
 const settled = await client.waitForUpdate(submitted.id, { timeoutMs: 30_000 });
 console.log(`${settled.status} over https: ${submitted.id}`);
 if (settled.status !== 'committed') process.exit(1);
 
 // The change stream through the proxy: it must arrive as it happens, not when the proxy's buffer fills.
 const done = new AbortController();
-for await (const change of client.stream({ lastEventId: ledger.latestSeq, signal: done.signal, reconnect: false })) {
+for await (const change of client.stream({
+  lastEventId: ledger.latestSeq,
+  signal: done.signal,
+  reconnect: false,
+})) {
   if (change.type === 'COMMIT' && change.updateId === submitted.id) {
     console.log(`stream over https: COMMIT seq ${change.seq}`);
     done.abort();
   }
 }
 const record = await client.record(agentId, 'example-user');
-console.log(`record over https ${agentId}/example-user: score ${record?.trustScore}, revoked ${record?.revoked}`);
+console.log(
+  `record over https ${agentId}/example-user: score ${record?.trustScore}, revoked ${record?.revoked}`,
+);

@@ -16,7 +16,10 @@ const withoutHopByHop = (headers) =>
   Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.includes(name)));
 
 const server = createServer(
-  { cert: readFileSync(process.env.TLS_CERT ?? 'cert.pem'), key: readFileSync(process.env.TLS_KEY ?? 'key.pem') },
+  {
+    cert: readFileSync(process.env.TLS_CERT ?? 'cert.pem'),
+    key: readFileSync(process.env.TLS_KEY ?? 'key.pem'),
+  },
   (incoming, outgoing) => {
     const forwarded = request(
       {
@@ -44,7 +47,9 @@ const server = createServer(
         return;
       }
       outgoing.writeHead(502, { 'content-type': 'application/json' });
-      outgoing.end(JSON.stringify({ code: 'TM_ERR_UNREACHABLE', message: `bridge ${bridge.origin}: ${error.message}` }));
+      outgoing.end(
+        JSON.stringify({ code: 'TM_ERR_UNREACHABLE', message: `bridge ${bridge.origin}: ${error.message}` }),
+      );
     });
     // A client that leaves (a stream reader that stops) ends the request to the bridge too, freeing its slot.
     outgoing.on('close', () => forwarded.destroy());
