@@ -36,6 +36,8 @@ COPY deploy/docker/init-mesh.sh deploy/docker/healthcheck.mjs ./deploy/docker/
 # one-shot init service writes the three nodes' folders and the network file.
 RUN mkdir -p /data /mesh /init/node-a /init/node-b /init/node-c /init/network \
   && chown -R node:node /data /mesh /init
+# `trust-mesh` on the PATH, for `docker exec <container> trust-mesh status …`.
+RUN ln -s /app/bin/trust-mesh.js /usr/local/bin/trust-mesh
 USER node
 VOLUME ["/data"]
 # 8080: the mesh (ws://, or wss:// with --tls-cert); 8081: a bridge's HTTP API.

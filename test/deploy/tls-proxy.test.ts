@@ -139,7 +139,7 @@ describe('examples/tls-proxy: a bridge behind a TLS reverse proxy', { timeout: 6
     const stream = /location = \/v1\/stream \{([^}]*)\}/.exec(conf);
     assert.ok(stream, 'a location for the change stream');
     assert.match(stream[1]!, /proxy_buffering off;/);
-    assert.match(conf, /listen 443 ssl;/);
+    assert.match(conf, /listen 443 ssl http2;/);
     assert.match(conf, /ssl_certificate_key /);
   });
 });
