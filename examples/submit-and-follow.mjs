@@ -19,11 +19,15 @@ const submitted = await client.submitEvent({
 console.log(`submitted ${submitted.id}: ${submitted.status}`);
 
 const settled = await client.waitForUpdate(submitted.id, { timeoutMs: 30_000 });
-console.log(`${settled.status}: ${settled.tally.votes} vote(s), accepting stake ${settled.tally.acceptWeight} of ${settled.tally.totalStake}`);
+console.log(
+  `${settled.status}: ${settled.tally.votes} vote(s), accepting stake ${settled.tally.acceptWeight} of ${settled.tally.totalStake}`,
+);
 if (settled.status !== 'committed') process.exit(1);
 
 for await (const change of client.stream({ lastEventId: ledger.latestSeq })) {
-  console.log(`stream seq ${change.seq}: ${change.type} ${change.agentId}/${change.principalId} ${change.trustScore ?? ''}`);
+  console.log(
+    `stream seq ${change.seq}: ${change.type} ${change.agentId}/${change.principalId} ${change.trustScore ?? ''}`,
+  );
   if (change.type === 'COMMIT' && change.updateId === submitted.id) break;
 }
 const record = await client.record(agentId, 'example-user');

@@ -244,6 +244,17 @@ async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
     );
   }
   if (devnet.api) printApiHelp(devnet.api, context);
+  // Ctrl-C stops the devnet from the moment it says so, also while the mesh is still linking up: a handler set
+  // only afterwards left that first second to Node's default, which killed the nodes without a stop.
+  let requestStop = () => {};
+  const stopRequested = new Promise<'stop'>((resolve) => {
+    requestStop = () => {
+      context.out('\nstopping devnet…');
+      resolve('stop');
+    };
+  });
+  process.once('SIGINT', requestStop);
+  process.once('SIGTERM', requestStop);
   context.out('');
   context.out('Press Ctrl-C to stop.');
   const tty = process.stdout.isTTY === true;
@@ -261,17 +272,17 @@ async function interactive(devnet: Devnet, context: CliContext): Promise<void> {
     for (const line of lines) process.stdout.write(tty ? `\x1b[2K${line}\n` : `${line}\n`);
     printed = lines.length;
   };
-  await devnet.waitForMesh().catch(() => undefined);
-  if (devnet.bootstrap === 'minimal') context.out(topologyLine(await settleTopology(devnet)));
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(render, tty ? 1_000 : 10_000);
-    render();
-    const stop = () => {
-      clearInterval(timer);
-      context.out('\nstopping devnet…');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  // Still running when a stop comes: whatever it ends with then (a stopped node's error) is not reported.
+  const linked = devnet
+    .waitForMesh()
+    .catch(() => undefined)
+    .then(async () => {
+      if (devnet.bootstrap === 'minimal') context.out(topologyLine(await settleTopology(devnet)));
+    })
+    .catch(() => undefined);
+  if ((await Promise.race([linked, stopRequested])) === 'stop') return;
+  const timer = setInterval(render, tty ? 1_000 : 10_000);
+  render();
+  await stopRequested;
+  clearInterval(timer);
 }

@@ -138,6 +138,7 @@ interface MemberSeed {
 
 export class Devnet {
   private readonly seeds: MemberSeed[] = [];
+  private stopping = false;
 
   private constructor(
     readonly dir: string,
@@ -302,6 +303,7 @@ export class Devnet {
       )
     ) {
       if (Date.now() > deadline) throw new Error(`devnet links not all up after ${timeoutMs} ms`);
+      if (this.stopping) throw new Error('the devnet stopped before its links were all up');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -319,7 +321,13 @@ export class Devnet {
     return edges;
   }
 
+  /** Set when stop() begins: the waits below end then, rather than poll a mesh that is going away. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.apiServer?.server.close();
     await Promise.all(this.nodes.map((node) => node.stop()));
     await this.verifier?.close();

@@ -84,7 +84,7 @@ export async function settleTopology(devnet: Devnet, options: SettleOptions = {}
     }
     const connected = Number.isFinite(diameter(devnet.members.length, edges));
     if (connected && now - changedAt >= quietMs) return topologyOf(devnet, true, changedAt - started);
-    if (now > deadline) return topologyOf(devnet, false, now - started);
+    if (now > deadline || devnet.stopped) return topologyOf(devnet, false, now - started);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

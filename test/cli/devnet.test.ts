@@ -1,10 +1,12 @@
 // Acceptance test of the devnet command (issue #2, item 10): `trust-mesh devnet --nodes 5 --scenario smoke --json`
 // run as a child process exits 0 within 60 s with a JSON report of a converged, multi-hop mesh.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import type { CatchUpReport } from '../../src/devnet/catch-up.js';
 import type { SmokeReport } from '../../src/devnet/smoke.js';
 import type { TopologyReport } from '../../src/devnet/topology.js';
+import { waitFor } from '../support/mesh.js';
 import { CliHarness } from './cli-process.js';
 
 describe('trust-mesh devnet --scenario smoke --json', { timeout: 90_000 }, () => {
@@ -89,5 +91,27 @@ describe('trust-mesh devnet --bootstrap minimal', { timeout: 90_000 }, () => {
     assert.equal(report.converged, true);
     assert.equal(report.discovery.bootstrap, 'minimal');
     assert.equal(report.discovery.settled, true);
+  });
+});
+
+describe('trust-mesh devnet, interactive', { timeout: 60_000 }, () => {
+  const cli = new CliHarness();
+  after(() => cli.cleanup());
+
+  test('Ctrl-C right after "Press Ctrl-C to stop." stops the nodes, removes the data and exits 0', async () => {
+    // A minimal bootstrap keeps the devnet settling for at least a second after the prompt: the Ctrl-C lands there.
+    const devnet = cli.spawn(['devnet', '--nodes', '3', '--bootstrap', 'minimal']);
+    await waitFor(
+      () => /^Press Ctrl-C to stop\.$/m.test(devnet.stdout) || !devnet.running,
+      30_000,
+      'the prompt',
+    );
+    devnet.kill('SIGINT');
+    const exit = await devnet.waitForExit(20_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, devnet.stderr);
+    assert.match(devnet.stdout, /^devnet stopped$/m);
+    const dir = /^data in (\S+)$/m.exec(devnet.stdout)?.[1];
+    assert.ok(dir, devnet.stdout);
+    assert.equal(existsSync(dir), false, 'the temporary folder is removed');
   });
 });
