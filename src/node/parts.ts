@@ -22,6 +22,7 @@ import { DEFAULT_BACKOFF } from '../net/transport/dialer.js';
 import type { NodeStore } from '../store/interface.js';
 import { syncTablesOf } from '../store/sync-tables.js';
 import { VERSION } from '../version.js';
+import { dropCopy, rememberHandled } from './duplicate-copies.js';
 import { engineEvents } from './engine-events.js';
 import { InboundPath } from './inbound.js';
 import { DEFAULT_LIGHT_LOOKUP, LightLookup } from './light-lookup.js';
@@ -162,13 +163,7 @@ export class NodeParts {
           hooks.defer(() => hooks.emit('peer:disconnected', session.nodeId!, code));
         },
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
-        frameFilter: (text, session) => {
-          const seen = this.frames.duplicateOf(text);
-          if (seen === undefined) return false;
-          // A copy by another path: the dissemination tree prunes the link it came by.
-          if (seen.origin !== undefined) this.engine.duplicateFrom(session.nodeId!, seen.type, seen.origin);
-          return true;
-        },
+        frameFilter: (text, session) => dropCopy(this.frames, this.engine, text, session.nodeId!),
         admitFrame: (session, message, bytes) => this.inbound.admitFrame(session, message, bytes),
         scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
         work: () => this.work(),
@@ -285,16 +280,8 @@ export class NodeParts {
         this.judge.overBudget(session, message);
       },
       judged: (session, message, outcome) => this.judge.judged(session, message, outcome),
-      handled: (messages) => {
-        for (const message of messages) {
-          if (!this.engine.hasSeen(message)) continue;
-          const frame = this.peers.arrivedAs(message);
-          if (frame === undefined) continue;
-          const origin =
-            message.type === 'TRUST_UPDATE' || message.type === 'COMMIT' ? message.origin : undefined;
-          this.frames.remember(frame, { type: message.type, ...(origin === undefined ? {} : { origin }) });
-        }
-      },
+      handled: (messages) =>
+        rememberHandled(this.frames, this.engine, (message) => this.peers.arrivedAs(message), messages),
     });
   }
 
