@@ -232,22 +232,26 @@ function editString(text: string, edit: StringEdit): string {
 /** Deepest nesting a mutation builds: far past the decoder's limit, short of what structuredClone can copy. */
 const MAX_FUZZ_DEPTH = 1_200;
 
-/** How deep a value already nests (following first children; iterative, so a deep value cannot overflow it). */
-function depthOf(value: unknown): number {
-  let depth = 0;
-  let at = value;
-  while (typeof at === 'object' && at !== null && depth < MAX_FUZZ_DEPTH) {
-    const children = Object.values(at as object);
-    if (children.length === 0) break;
-    at = children[0];
-    depth++;
+/** How deep a value nests along any path (iterative, so a deep value cannot overflow it). */
+function maxDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [at, depth] = stack.pop()!;
+    if (typeof at !== 'object' || at === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(at as object)) stack.push([child, depth + 1]);
   }
-  return depth;
+  return deepest;
 }
 
-function nest(value: unknown, depth: number, inArray: boolean): unknown {
+/**
+ * Nests `value` up to `depth` levels more, within what the whole value may still take: the place may already
+ * lie deep inside `root`, so the room left is judged by the root.
+ */
+function nest(value: unknown, depth: number, inArray: boolean, root: unknown): unknown {
   let nested = value;
-  const room = Math.max(0, Math.min(depth, MAX_FUZZ_DEPTH - depthOf(value)));
+  const room = Math.max(0, Math.min(depth, MAX_FUZZ_DEPTH - maxDepth(root)));
   for (let level = 0; level < room; level++) nested = inArray ? [nested] : { n: nested };
   return nested;
 }
@@ -261,7 +265,7 @@ export function mutate(value: unknown, mutations: readonly Mutation[]): unknown 
     if (change.op === 'tweak') places = places.filter((place) => typeof place.value !== 'object');
     if (places.length === 0) continue;
     const place = places[change.at % places.length]!;
-    const replaced = replacement(places, place.value, change);
+    const replaced = replacement(places, place.value, change, root);
     if (replaced === KEEP) continue;
     const { parent, key } = place;
     if (parent === null) root = replaced === DELETE ? undefined : replaced;
@@ -275,7 +279,7 @@ export function mutate(value: unknown, mutations: readonly Mutation[]): unknown 
 const KEEP = Symbol('keep');
 const DELETE = Symbol('delete');
 
-function replacement(places: Place[], current: unknown, change: Mutation): unknown {
+function replacement(places: Place[], current: unknown, change: Mutation, root: unknown): unknown {
   switch (change.op) {
     case 'delete':
       return DELETE;
@@ -290,10 +294,13 @@ function replacement(places: Place[], current: unknown, change: Mutation): unkno
       return typeof current === 'string' ? editString(current, change.edit) : KEEP;
     case 'number':
       return typeof current === 'number' || typeof current === 'string' ? change.value : KEEP;
-    case 'borrow':
-      return structuredClone(places[change.from % places.length]!.value);
+    case 'borrow': {
+      // A deep value borrowed into a deep place could nest past what structuredClone copies: judged by the root.
+      const borrowed = places[change.from % places.length]!.value;
+      return maxDepth(borrowed) + maxDepth(root) > MAX_FUZZ_DEPTH ? KEEP : structuredClone(borrowed);
+    }
     case 'nest':
-      return nest(current, change.depth, change.inArray);
+      return nest(current, change.depth, change.inArray, root);
     case 'tweak':
       if (typeof current === 'number') return current + (change.delta % 3 === 0 ? -1 : 1) * change.delta;
       return typeof current === 'string' ? tweakChar(current, change.position, change.delta) : KEEP;
