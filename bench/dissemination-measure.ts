@@ -55,6 +55,8 @@ export interface WorkerResult {
   links: number;
   startupMs: number;
   phases: PhaseResult[];
+  /** Trust-mesh only: the warm-up, one update from each node, which grows each origin's dissemination tree. */
+  warmup?: PhaseResult;
   notes: string[];
 }
 

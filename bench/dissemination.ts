@@ -105,6 +105,13 @@ function collect(
       `N=${nodes} ${meshPhase.rate}/s frames per node per committed update, trust-mesh: ${describeKinds(meshPhase.byKind)}; gossipsub per update: RPCs ${gossipPhase.framesPerNodePerUpdate}, ${describeKinds(gossipPhase.byKind)}`,
     );
   }
+  if (mesh.warmup !== undefined) {
+    put(`warmupFramesPerNodePerUpdate_trustMesh_n${nodes}`, mesh.warmup.framesPerNodePerUpdate, 'frames');
+    put(`warmupBytesPerNodePerUpdate_trustMesh_n${nodes}`, mesh.warmup.bytesPerNodePerUpdate, 'bytes');
+    out.notes.push(
+      `N=${nodes} trust-mesh warm-up, one update per origin (each origin's first message floods and prunes): ${describeKinds(mesh.warmup.byKind)}`,
+    );
+  }
   for (const system of ['trust-mesh', 'gossipsub'] as const) {
     put(`peakRss_${KEY[system]}_n${nodes}`, runs[system].phases.at(-1)!.peakRssMiB, 'MiB (its own process)');
   }
