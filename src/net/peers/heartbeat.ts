@@ -1,5 +1,5 @@
-// Liveness of established peers: a PING to each every interval, PONGs timed as round trips, and a peer silent
-// for `heartbeatMissLimit` intervals dropped. Any frame counts as a sign of life, not only a PONG.
+// Liveness of established peers: a PING to each one silent for an interval, PONGs timed as round trips, and a
+// peer silent for `heartbeatMissLimit` intervals dropped. Any frame counts as a sign of life, not only a PONG.
 import type { Ping, Pong } from '../../core/messages/schemas.js';
 import { type Clock, isoTimestamp } from '../../core/time.js';
 import type { PeerManagerOptions, PeerSession, RefuseSession } from './interface.js';
@@ -26,15 +26,19 @@ export class Heartbeat {
     this.timer = null;
   }
 
-  /** Pings every peer and drops those silent for `heartbeatMissLimit` intervals. */
+  /**
+   * Pings every peer not heard from within the last interval (a peer that sent anything since is alive: a PING
+   * would only cost two frames) and drops those silent for `heartbeatMissLimit` intervals.
+   */
   private beat(): void {
     const now = this.deps.clock.now();
     const { heartbeatMs, heartbeatMissLimit } = this.deps.options.network.params;
     const ping = JSON.stringify({ type: 'PING', timestamp: isoTimestamp(now) });
     for (const session of this.deps.established()) {
-      if (now - session.lastReceived > heartbeatMs * heartbeatMissLimit) {
-        this.deps.refuse(session, 'TM_ERR_PEER_TIMEOUT', `silent for ${now - session.lastReceived} ms`);
-      } else {
+      const silentMs = now - session.lastReceived;
+      if (silentMs > heartbeatMs * heartbeatMissLimit) {
+        this.deps.refuse(session, 'TM_ERR_PEER_TIMEOUT', `silent for ${silentMs} ms`);
+      } else if (silentMs >= heartbeatMs) {
         session.connection.send(ping, 'critical');
       }
     }
