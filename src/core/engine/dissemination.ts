@@ -60,7 +60,7 @@ export function handleGraft(state: EngineState, from: string, message: Graft): O
   const now = nowOf(state);
   const asked = new Set(message.ids);
   for (const cached of state.tree.grafted(from, message.ids, now)) output.send(from, cached);
-  const ids = state.tree.recentFor(from, now).filter((id) => !asked.has(id));
+  const ids = state.tree.recentFor(from, message.ids.length === 0, now).filter((id) => !asked.has(id));
   if (ids.length > 0) output.send(from, { type: 'IHAVE', version: PROTOCOL_VERSION, ids });
   return accept(undefined);
 }

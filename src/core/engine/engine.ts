@@ -369,6 +369,7 @@ export class MeshEngine {
     state.routes.prune(now);
     state.recent.prune(now);
     state.ownVotes.prune(now);
+    state.voteHops.prune(now);
     state.announces.prune(now);
     tickTree(state);
     this.announce(false);

@@ -126,7 +126,7 @@ function castVote(
  * One hop toward the proposer: the proposer itself when it is a neighbour, else `route` (the neighbour the
  * proposal came from). With no such way (that link closed, or it points back at the sender) the vote goes to
  * every other neighbour, once each (the seen cache). The hop is remembered, so that a vote whose link closes
- * before the proposal settles is sent again another way (peerGone).
+ * before the proposal settles is sent again another way (resendVotesVia, when the engine hears the link closed).
  */
 export function sendTowardProposer(
   state: EngineState,

@@ -2,7 +2,7 @@
 // Time is passed in, never read, so the same cache runs on the wall clock and in the simulator's virtual time.
 
 export class TimeCache<V> {
-  private readonly entries_ = new Map<string, { value: V; expires: number }>();
+  private readonly items = new Map<string, { value: V; expires: number }>();
 
   constructor(
     private readonly ttlMs: number,
@@ -10,7 +10,7 @@ export class TimeCache<V> {
   ) {}
 
   get(key: string, now: number): V | undefined {
-    const entry = this.entries_.get(key);
+    const entry = this.items.get(key);
     if (entry === undefined || entry.expires <= now) return undefined;
     return entry.value;
   }
@@ -21,30 +21,30 @@ export class TimeCache<V> {
 
   /** Inserts or refreshes; the oldest entries make room when the cache is full. */
   set(key: string, value: V, now: number): void {
-    this.entries_.delete(key);
-    this.entries_.set(key, { value, expires: now + this.ttlMs });
-    if (this.entries_.size > this.capacity) this.prune(now);
-    while (this.entries_.size > this.capacity) this.entries_.delete(this.entries_.keys().next().value!);
+    this.items.delete(key);
+    this.items.set(key, { value, expires: now + this.ttlMs });
+    if (this.items.size > this.capacity) this.prune(now);
+    while (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value!);
   }
 
   delete(key: string): void {
-    this.entries_.delete(key);
+    this.items.delete(key);
   }
 
   /** Drops expired entries; insertion order is expiry order because the TTL is fixed. */
   prune(now: number): void {
-    for (const [key, entry] of this.entries_) {
+    for (const [key, entry] of this.items) {
       if (entry.expires > now) break;
-      this.entries_.delete(key);
+      this.items.delete(key);
     }
   }
 
   /** Live entries, oldest first. */
   *entries(now: number): IterableIterator<[string, V]> {
-    for (const [key, entry] of this.entries_) if (entry.expires > now) yield [key, entry.value];
+    for (const [key, entry] of this.items) if (entry.expires > now) yield [key, entry.value];
   }
 
   get size(): number {
-    return this.entries_.size;
+    return this.items.size;
   }
 }

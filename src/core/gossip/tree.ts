@@ -15,6 +15,8 @@ export interface TreeOptions {
   readonly cacheMs: number;
   /** Ids in one IHAVE or GRAFT (the schema's cap). */
   readonly maxIds: number;
+  /** Characters of ids in one IHAVE or GRAFT, so that it fits a frame (maxFrameBytes, less room for the rest). */
+  readonly maxIdChars: number;
 }
 
 /**
@@ -31,9 +33,10 @@ export const DEFAULT_TREE: TreeOptions = {
   graftAfterMs: 250,
   cacheMs: 30_000,
   maxIds: 512,
+  maxIdChars: 60_000,
 };
 
-/** Messages kept for GRAFT answers, and ids held per peer, at most. */
+/** Messages kept for GRAFT answers, and keys whose holders are known, at most. */
 const CACHE_CAPACITY = 20_000;
 /** Ids announced to this node but not received, chased at most. */
 const MISSING_CAPACITY = 4_096;
@@ -78,6 +81,10 @@ export class GossipTree<M> {
   /** Peers known to hold a message (sent it to us or announced it): it is never sent or announced to them. */
   private readonly holders: TimeCache<Set<string>>;
   private readonly missing = new Map<string, Missing>();
+  /** PRUNEs sent lately, by `peer origin`: repeated at most once an interval. */
+  private readonly pruneSent: TimeCache<true>;
+  /** Peers whose empty GRAFT was answered lately: one answer (an IHAVE of recent ids) per interval each. */
+  private readonly regraftAnswered: TimeCache<true>;
   /** Messages handled lately, to announce to the neighbours they were not pushed to. */
   private window: Recent[] = [];
   private lastRound = Number.NEGATIVE_INFINITY;
@@ -87,6 +94,8 @@ export class GossipTree<M> {
   constructor(readonly options: TreeOptions = DEFAULT_TREE) {
     this.cache = new TimeCache(options.cacheMs, CACHE_CAPACITY);
     this.holders = new TimeCache(options.cacheMs, CACHE_CAPACITY);
+    this.pruneSent = new TimeCache(options.lazyIntervalMs, CACHE_CAPACITY);
+    this.regraftAnswered = new TimeCache(options.lazyIntervalMs, CACHE_CAPACITY);
   }
 
   /**
@@ -117,14 +126,19 @@ export class GossipTree<M> {
       this.holds(key, peerId, now);
     }
     const lazy = this.lazySet(origin);
-    if (lazy.has(peerId)) return false;
+    const link = `${peerId} ${origin}`;
+    // Already lazy here yet still pushing: its side missed our PRUNE or grafted us since. Say it again, at most
+    // once an interval per link and origin, so that a one-sided eager link cannot last.
+    if (lazy.has(peerId) && this.pruneSent.has(link, now)) return false;
     lazy.add(peerId);
+    this.pruneSent.set(link, true, now);
     return true;
   }
 
   /** The neighbour pruned us from `origin`'s tree: it gets that origin's ids only. */
   pruned(peerId: string, origin: string): void {
-    this.lazySet(origin).add(peerId);
+    // Only for an origin whose messages passed here: a PRUNE naming any other origin makes no state.
+    this.lazy.get(origin)?.add(peerId);
   }
 
   /**
@@ -136,19 +150,41 @@ export class GossipTree<M> {
     const found: M[] = [];
     for (const id of ids.slice(0, this.options.maxIds)) {
       const entry = this.cache.get(id, now);
-      if (entry === undefined) continue;
+      // Each message goes to a peer once: asking again for what it was sent (or sent us) costs nothing here.
+      if (entry === undefined || this.holders.get(id, now)?.has(peerId)) continue;
       this.lazy.get(entry.origin)?.delete(peerId);
+      this.holds(id, peerId, now);
       found.push(entry.message);
     }
     return found;
   }
 
-  /** Ids still being announced that `peerId` is not known to hold (what a link lazy until now may lack). */
-  recentFor(peerId: string, now: number): string[] {
-    return this.window
-      .filter(({ key }) => this.cache.has(key, now) && !this.holders.get(key, now)?.has(peerId))
-      .map(({ key }) => key)
-      .slice(-this.options.maxIds);
+  /**
+   * Ids still being announced that `peerId` is not known to hold (what a link lazy until now may lack), for the
+   * IHAVE that answers its GRAFT — for an empty GRAFT at most once an interval per peer, else nothing.
+   */
+  recentFor(peerId: string, emptyGraft: boolean, now: number): string[] {
+    if (emptyGraft) {
+      if (this.regraftAnswered.has(peerId, now)) return [];
+      this.regraftAnswered.set(peerId, true, now);
+    }
+    return this.fit(
+      this.window
+        .filter(({ key }) => this.cache.has(key, now) && !this.holders.get(key, now)?.has(peerId))
+        .map(({ key }) => key),
+    );
+  }
+
+  /** The newest of `ids` that fit one IHAVE or GRAFT (maxIds, maxIdChars), oldest first. */
+  private fit(ids: readonly string[]): string[] {
+    const kept: string[] = [];
+    let chars = 0;
+    for (let i = ids.length - 1; i >= 0 && kept.length < this.options.maxIds; i--) {
+      chars += ids[i]!.length + 3;
+      if (chars > this.options.maxIdChars) break;
+      kept.push(ids[i]!);
+    }
+    return kept.reverse();
   }
 
   /** The neighbour announced ids (IHAVE); `has` says which this node handled already. */
@@ -212,9 +248,11 @@ export class GossipTree<M> {
       const start = this.turn;
       for (let i = 0; i < lazy.length && announce.length < this.options.lazyFanout; i++) {
         const peerId = lazy[(start + i) % lazy.length]!;
-        const ids = due
-          .filter((entry) => entry.unpushed.has(peerId) && !this.holders.get(entry.key, now)?.has(peerId))
-          .map((entry) => entry.key);
+        const ids = this.fit(
+          due
+            .filter((entry) => entry.unpushed.has(peerId) && !this.holders.get(entry.key, now)?.has(peerId))
+            .map((entry) => entry.key),
+        );
         if (ids.length === 0) continue;
         announce.push({ peerId, ids });
         this.turn = start + i + 1;
@@ -236,10 +274,11 @@ export class GossipTree<M> {
       entry.attempts++;
       entry.due = now + this.options.graftAfterMs;
       const ids = byPeer.get(announcer) ?? [];
-      if (ids.length < this.options.maxIds) ids.push(id);
+      ids.push(id);
       byPeer.set(announcer, ids);
     }
-    return [...byPeer].map(([peerId, ids]) => ({ peerId, ids }));
+    // What does not fit one GRAFT waits for its next try.
+    return [...byPeer].map(([peerId, ids]) => ({ peerId, ids: this.fit(ids) }));
   }
 
   prune(now: number): void {

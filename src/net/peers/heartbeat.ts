@@ -27,8 +27,9 @@ export class Heartbeat {
   }
 
   /**
-   * Pings every peer not heard from within the last interval (a peer that sent anything since is alive: a PING
-   * would only cost two frames) and drops those silent for `heartbeatMissLimit` intervals.
+   * Pings every peer not heard from for half an interval — a peer that sent anything since is alive, and a PING
+   * would only cost two frames — and, so that its round-trip time stays current, any peer not pinged for
+   * `heartbeatMissLimit` intervals; drops those silent for `heartbeatMissLimit` intervals.
    */
   private beat(): void {
     const now = this.deps.clock.now();
@@ -36,13 +37,18 @@ export class Heartbeat {
     const ping = JSON.stringify({ type: 'PING', timestamp: isoTimestamp(now) });
     for (const session of this.deps.established()) {
       const silentMs = now - session.lastReceived;
+      const sincePing = now - (this.lastPing.get(session) ?? Number.NEGATIVE_INFINITY);
       if (silentMs > heartbeatMs * heartbeatMissLimit) {
         this.deps.refuse(session, 'TM_ERR_PEER_TIMEOUT', `silent for ${silentMs} ms`);
-      } else if (silentMs >= heartbeatMs) {
+      } else if (silentMs >= heartbeatMs / 2 || sincePing >= heartbeatMs * heartbeatMissLimit) {
+        this.lastPing.set(session, now);
         session.connection.send(ping, 'critical');
       }
     }
   }
+
+  /** When each session was last pinged. */
+  private readonly lastPing = new WeakMap<PeerSession, number>();
 
   /** Answers a PING in place, echoing its timestamp so the peer can time the round trip. */
   answer(session: PeerSession, ping: Ping): void {

@@ -11,6 +11,7 @@ const OPTIONS: TreeOptions = {
   graftAfterMs: 250,
   cacheMs: 30_000,
   maxIds: 512,
+  maxIdChars: 60_000,
 };
 const all = () => true;
 
@@ -23,6 +24,8 @@ describe('GossipTree', () => {
     assert.equal(tree.isLazy('b', 'O'), true);
     assert.equal(tree.isLazy('b', 'P'), false, 'for that origin only');
     tree.pruned('c', 'O');
+    tree.pruned('c', 'NOBODY');
+    assert.equal(tree.isLazy('c', 'NOBODY'), false, 'a PRUNE for an origin never seen here makes no state');
     assert.deepEqual([...tree.accepted('m2', 'O', 'two', 'a', 3)].sort(), ['a', 'b', 'c']);
     assert.deepEqual([...tree.accepted('p1', 'P', 'other', 'a', 3)], ['a'], "another origin's tree is whole");
     tree.announced('d', ['m3'], () => false, 4);
@@ -42,7 +45,7 @@ describe('GossipTree', () => {
 
   it('announces each message in lazyRounds rounds to the links it was not pushed to, in turn', () => {
     const tree = new GossipTree<string>(OPTIONS);
-    for (const peer of ['x', 'y', 'z']) tree.pruned(peer, 'O');
+    for (const peer of ['x', 'y', 'z']) tree.duplicate(null, 'O', peer, 0);
     tree.accepted('m1', 'O', 'one', 'x', 0);
     const first = tree.tick(1_000, all).announce;
     const second = tree.tick(2_000, all).announce;
@@ -70,8 +73,8 @@ describe('GossipTree', () => {
   it('answers a GRAFT with the cached messages asked for and grafts the asker into their trees', () => {
     const tree = new GossipTree<string>(OPTIONS);
     tree.accepted('m1', 'O', 'one', null, 0);
-    tree.pruned('a', 'O');
-    tree.pruned('a', 'P');
+    tree.duplicate(null, 'O', 'a', 0);
+    tree.duplicate(null, 'P', 'a', 0);
     assert.deepEqual(tree.grafted('a', ['m1', 'unknown'], 10), ['one']);
     assert.equal(tree.isLazy('a', 'O'), false);
     assert.equal(tree.isLazy('a', 'P'), true, 'only the trees of what it asked for');
@@ -82,13 +85,41 @@ describe('GossipTree', () => {
 
   it('grafts every lazy link back when an eager link closes, not when a lazy one does', () => {
     const tree = new GossipTree<string>(OPTIONS);
-    tree.pruned('a', 'O');
-    tree.pruned('b', 'O');
+    tree.duplicate(null, 'O', 'a', 0);
+    tree.duplicate(null, 'O', 'b', 0);
     assert.deepEqual(tree.disconnected('a'), [], 'a link lazy in every tree closing cuts none');
     assert.deepEqual(tree.disconnected('eager'), ['b']);
     assert.equal(tree.isLazy('b', 'O'), false);
-    tree.pruned('c', 'O');
+    tree.duplicate(null, 'O', 'c', 0);
+    assert.equal(tree.isLazy('c', 'O'), true);
     tree.connected('c');
     assert.equal(tree.isLazy('c', 'O'), false, 'a new connection starts eager');
+  });
+
+  it('says PRUNE again, once an interval, to a link already lazy that still pushes (its side grafted us)', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    assert.equal(tree.duplicate('m1', 'O', 'b', 1), true);
+    assert.equal(tree.duplicate('m2', 'O', 'b', 500), false, 'within the interval: once is enough');
+    assert.equal(tree.duplicate('m3', 'O', 'b', 1_001), true, 'still pushing a second later: PRUNE again');
+  });
+
+  it('serves each cached message to a peer once, answers empty GRAFTs once an interval, and fits frames', () => {
+    const tree = new GossipTree<string>({ ...OPTIONS, maxIdChars: 22 });
+    tree.accepted('m1', 'O', 'one', null, 0);
+    assert.deepEqual(tree.grafted('a', ['m1'], 1), ['one']);
+    assert.deepEqual(tree.grafted('a', ['m1'], 2), [], 'asked again: not sent again');
+    for (const key of ['k-000001', 'k-000002', 'k-000003']) tree.accepted(key, 'O', key, null, 3);
+    assert.deepEqual(
+      tree.recentFor('b', true, 4),
+      ['k-000002', 'k-000003'],
+      'the newest that fit 22 characters',
+    );
+    assert.deepEqual(tree.recentFor('b', true, 5), [], 'one answer to an empty GRAFT per interval');
+    assert.deepEqual(
+      tree.recentFor('b', false, 6),
+      ['k-000002', 'k-000003'],
+      'a GRAFT naming ids is answered',
+    );
   });
 });
