@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message } from '../../src/core/messages/schemas.js';
 import { EngineMesh } from '../support/engines.js';
+import { EntryMaker } from '../support/entries.js';
 
 const N = 8;
 const subject = (i: number) => ({ agentId: `agent-${i}`, principalId: 'p' });
@@ -73,5 +74,22 @@ describe('MeshEngine: dissemination over a tree', () => {
       'each node sends it to all but its sender',
     );
     for (const node of mesh.nodes) assert.equal(node.ledger.size(), 9);
+  });
+
+  it('drops a vote for a proposal it never relayed instead of sending it to every neighbour', () => {
+    const mesh = new EngineMesh({ stakes: [10, 10, 10] });
+    const [a, b, c] = mesh.nodes as [(typeof mesh.nodes)[0], (typeof mesh.nodes)[0], (typeof mesh.nodes)[0]];
+    // C votes on a proposal of A's that B never saw, and A is not B's neighbour.
+    a.output.setConnected([]);
+    b.output.setConnected([c.engine.nodeId]);
+    const update = new EntryMaker({ network: mesh.network, clock: mesh.clock }).update(subject(7), {
+      origin: 0,
+    });
+    c.output.setConnected([b.engine.nodeId]);
+    c.engine.handle(a.engine.nodeId, update);
+    const vote = c.output.drain().find(({ message }) => message.type === 'VOTE')!.message;
+    const outcome = b.engine.handle(c.engine.nodeId, vote);
+    assert.equal(outcome.kind === 'ignore' && outcome.code, 'TM_ERR_NO_ROUTE');
+    assert.equal(b.output.queued, 0, 'nothing sent on');
   });
 });

@@ -66,6 +66,7 @@ const TRANSIENT = new Set<ErrorCode>([
   'TM_ERR_QUORUM_NOT_REACHED',
   'TM_ERR_UNKNOWN_ORIGIN',
   'TM_ERR_TIMESTAMP_SKEW',
+  'TM_ERR_NO_ROUTE',
 ]);
 
 export class MeshEngine {

@@ -162,8 +162,10 @@ export function resendVotesVia(state: EngineState, peerId: string): void {
 
 /**
  * A VOTE: counted here if this node proposed the update, else passed one hop back toward its proposer — to the
- * proposer itself when it is a neighbour, else to the neighbour the proposal came from. With no such way left
- * (that link closed, or the route points back at the sender) it goes to every other neighbour, once (seen cache).
+ * proposer itself when it is a neighbour, else to the neighbour the proposal came from. With that link gone (or
+ * the route pointing back at the sender) it goes to every other neighbour, once (seen cache). A vote for a
+ * proposal this node never relayed is dropped: flooding those would let anyone with a key make the whole mesh
+ * carry votes for proposals that do not exist.
  */
 export function handleVote(state: EngineState, from: string, vote: Vote): Outcome<unknown> {
   if (state.registry.isBlacklisted(vote.origin)) return ignore('TM_ERR_BLACKLISTED');
@@ -171,6 +173,8 @@ export function handleVote(state: EngineState, from: string, vote: Vote): Outcom
   if (verified.kind !== 'accept') return verified;
   if (vote.updateOrigin === state.signer.nodeId) return countVote(state, vote);
   const route = state.routes.get(proposalKey(vote.updateOrigin, vote.updateId), nowOf(state));
+  if (route === undefined && !state.modules.output.isConnected(vote.updateOrigin))
+    return ignore('TM_ERR_NO_ROUTE');
   sendTowardProposer(state, vote, route ?? null, from);
   state.stats.forwarded++;
   return accept(undefined);
