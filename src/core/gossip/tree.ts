@@ -40,6 +40,11 @@ export const DEFAULT_TREE: TreeOptions = {
 const CACHE_CAPACITY = 20_000;
 /** Ids announced to this node but not received, chased at most. */
 const MISSING_CAPACITY = 4_096;
+/**
+ * Ids first announced by one peer chased at most: a peer announcing ids that do not exist fills only its own
+ * share, and the ids honest peers announce are still chased.
+ */
+const MISSING_PER_ANNOUNCER = 512;
 /** Times one missing id is asked for, each time of the next announcer, before it is given up (sync repairs). */
 const GRAFT_ATTEMPTS = 3;
 
@@ -81,6 +86,8 @@ export class GossipTree<M> {
   /** Peers known to hold a message (sent it to us or announced it): it is never sent or announced to them. */
   private readonly holders: TimeCache<Set<string>>;
   private readonly missing = new Map<string, Missing>();
+  /** Ids being chased, by the peer that announced each first. */
+  private readonly chasedFor = new Map<string, number>();
   /** PRUNEs sent lately, by `peer origin`: repeated at most once an interval. */
   private readonly pruneSent: TimeCache<true>;
   /** Peers whose empty GRAFT was answered lately: one answer (an IHAVE of recent ids) per interval each. */
@@ -104,7 +111,7 @@ export class GossipTree<M> {
    * those lazy for its origin and those that hold it already.
    */
   accepted(key: string, origin: string, message: M, from: string | null, now: number): ReadonlySet<string> {
-    this.missing.delete(key);
+    this.forget(key);
     this.cache.set(key, { message, origin }, now);
     if (from !== null) {
       this.holds(key, from, now);
@@ -122,7 +129,7 @@ export class GossipTree<M> {
    */
   duplicate(key: string | null, origin: string, peerId: string, now: number): boolean {
     if (key !== null) {
-      this.missing.delete(key);
+      this.forget(key);
       this.holds(key, peerId, now);
     }
     const lazy = this.lazySet(origin);
@@ -195,8 +202,12 @@ export class GossipTree<M> {
       const known = this.missing.get(id);
       if (known !== undefined) {
         if (!known.announcers.includes(peerId)) known.announcers.push(peerId);
-      } else if (this.missing.size < MISSING_CAPACITY) {
+      } else if (
+        this.missing.size < MISSING_CAPACITY &&
+        (this.chasedFor.get(peerId) ?? 0) < MISSING_PER_ANNOUNCER
+      ) {
         this.missing.set(id, { announcers: [peerId], due: now + this.options.graftAfterMs, attempts: 0 });
+        this.chasedFor.set(peerId, (this.chasedFor.get(peerId) ?? 0) + 1);
       }
     }
   }
@@ -268,7 +279,7 @@ export class GossipTree<M> {
       const live = entry.announcers.filter(connected);
       const announcer = live[entry.attempts % Math.max(1, live.length)];
       if (announcer === undefined || entry.attempts >= GRAFT_ATTEMPTS) {
-        this.missing.delete(id);
+        this.forget(id);
         continue;
       }
       entry.attempts++;
@@ -284,6 +295,17 @@ export class GossipTree<M> {
   prune(now: number): void {
     this.cache.prune(now);
     this.holders.prune(now);
+  }
+
+  /** Stops chasing an id, and frees its place in the share of the peer that announced it first. */
+  private forget(key: string): void {
+    const entry = this.missing.get(key);
+    if (entry === undefined) return;
+    this.missing.delete(key);
+    const first = entry.announcers[0]!;
+    const left = (this.chasedFor.get(first) ?? 1) - 1;
+    if (left > 0) this.chasedFor.set(first, left);
+    else this.chasedFor.delete(first);
   }
 
   private lazySet(origin: string): Set<string> {

@@ -122,4 +122,21 @@ describe('GossipTree', () => {
       'a GRAFT naming ids is answered',
     );
   });
+
+  it('chases at most 512 ids first announced by one peer, so fake announcements cannot crowd out real ones', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.announced(
+      'liar',
+      Array.from({ length: 512 }, (_, i) => `fake-${i}`),
+      () => false,
+      0,
+    );
+    tree.announced('liar', ['fake-more'], () => false, 0);
+    tree.announced('honest', ['real'], () => false, 0);
+    const asked = tree.tick(250, all).graft;
+    const ofLiar = asked.find(({ peerId }) => peerId === 'liar')!.ids;
+    assert.equal(ofLiar.length, 512);
+    assert.equal(ofLiar.includes('fake-more'), false, 'past its share');
+    assert.deepEqual(asked.find(({ peerId }) => peerId === 'honest')?.ids, ['real']);
+  });
 });
