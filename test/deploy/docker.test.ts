@@ -226,7 +226,12 @@ describe('what the containers run, run on this machine', { timeout: 120_000 }, (
     });
     assert.equal((await bridge.waitForUpdate(submitted.id, { timeoutMs: 20_000 })).status, 'committed');
     const nodeA = new TrustMeshClient({ baseUrl: `http://127.0.0.1:${adminA}` });
-    await until(async () => (await nodeA.record('compose-agent', 'operator'))?.trustScore === 640, 10_000);
+    // Node A's admin port may open after its mesh links are up (what the bridge's peer count saw): until it
+    // listens, a refused connection is a reason to wait, not a failure.
+    await until(
+      async () => (await nodeA.record('compose-agent', 'operator').catch(() => null))?.trustScore === 640,
+      10_000,
+    );
 
     // The image's HEALTHCHECK, with each container's environment.
     for (const name of NODES) {
