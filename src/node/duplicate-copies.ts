@@ -1,5 +1,6 @@
 // Byte-identical copies between the duplicate-frame filter and the engine: which frames are remembered after a
 // turn, and what a dropped copy tells the dissemination tree (the link it came by is pruned for its origin).
+import { onTree } from '../core/engine/dissemination.js';
 import type { MeshEngine } from '../core/engine/engine.js';
 import type { Message } from '../core/messages/schemas.js';
 import type { DuplicateFrameFilter } from '../net/duplicate-frames.js';
@@ -15,7 +16,7 @@ export function rememberHandled(
     if (!engine.hasSeen(message)) continue;
     const frame = arrivedAs(message);
     if (frame === undefined) continue;
-    const origin = message.type === 'TRUST_UPDATE' || message.type === 'COMMIT' ? message.origin : undefined;
+    const origin = onTree(message.type) ? (message as { origin: string }).origin : undefined;
     frames.remember(frame, { type: message.type, ...(origin === undefined ? {} : { origin }) });
   }
 }
