@@ -19,6 +19,8 @@ export class SybilServer {
   private port = 0;
   /** Whether FIND_NODE is answered with ground identities (otherwise with none). */
   answerWithSybils = true;
+  /** FIND_NODEs still to be met by closing the connection they came on (a link lost under a request). */
+  closeOnFindNode = 0;
 
   private constructor(
     readonly host: string,
@@ -96,7 +98,10 @@ export class SybilServer {
       const message = JSON.parse(data.toString()) as Message;
       if (message.type === 'HANDSHAKE') send(createAck(signer, this.networkId, message));
       else if (message.type === 'HANDSHAKE_ACK') this.reached.add(index);
-      else if (message.type === 'FIND_NODE')
+      else if (message.type === 'FIND_NODE' && this.closeOnFindNode > 0) {
+        this.closeOnFindNode--;
+        socket.terminate();
+      } else if (message.type === 'FIND_NODE')
         send({
           type: 'NODES',
           version: '1.0',

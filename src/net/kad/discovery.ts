@@ -9,7 +9,7 @@ import { type Contact, RoutingTable } from '../../core/routing/routing-table.js'
 import { chooseDials, type OutboundPeer } from '../../core/routing/selection.js';
 import { hostOf } from '../../core/routing/subnet.js';
 import type { PeerSession } from '../peers/interface.js';
-import { SYSTEM_TIMERS, type TimerScheduler } from '../reqresp/interface.js';
+import { type RequestOutcome, SYSTEM_TIMERS, type TimerScheduler } from '../reqresp/interface.js';
 import { RequestTracker } from '../reqresp/request-tracker.js';
 import { CandidateBook } from './candidates.js';
 import { PendingDials } from './dials.js';
@@ -19,6 +19,8 @@ import type { DiscoveryModules, DiscoveryOptions, RoutingSnapshot } from './inte
 const MAX_FIND_NODE_PER_PEER = 4;
 /** Dials for outbound slots under way at once. */
 const MAX_SLOT_DIALS = 4;
+/** Tries of one FIND_NODE whose connection closed under it (see ask). */
+const ASK_ATTEMPTS = 3;
 
 const infoOf = (contact: Contact | LookupPeer): PeerInfo => ({
   nodeId: contact.nodeId,
@@ -252,12 +254,16 @@ export class Discovery {
       this.requests.request(peer.nodeId, (id) =>
         peers.send(peer.nodeId, { type: 'FIND_NODE', version: PROTOCOL_VERSION, id, target }),
       );
-    if (!(await this.reach(peer))) return null;
-    let outcome = await findNode();
-    // Both ends dialling at once is routine: the connection asked may lose to its duplicate. Ask on the winner.
-    if (outcome.kind === 'failed' && outcome.code === 'TM_ERR_PEER_DISCONNECTED' && (await this.reach(peer)))
+    // A connection can close under a request for reasons routine in discovery, and they chain: the other end lets
+    // its idle outbound link to us go (it cannot see our request in flight), our redial races its own dial and
+    // loses to the duplicate. Each attempt asks on whichever session is up then; a refusal or timeout ends it.
+    let outcome: RequestOutcome<Nodes> | null = null;
+    for (let attempt = 0; attempt < ASK_ATTEMPTS; attempt++) {
+      if (!(await this.reach(peer))) return null;
       outcome = await findNode();
-    if (outcome.kind !== 'answered') return null;
+      if (outcome.kind !== 'failed' || outcome.code !== 'TM_ERR_PEER_DISCONNECTED') break;
+    }
+    if (outcome?.kind !== 'answered') return null;
     this.table.seen(peer.nodeId, this.modules.clock.now());
     const tally = checkNodes(crypto, this.selfId, outcome.response.nodes, this.options.k);
     const dropped = tally.overflow + tally.malformed + tally.duplicate;

@@ -9,6 +9,7 @@ import type { TrustMeshNode } from '../../../src/node/node.js';
 import { FAST } from '../../support/discovery.js';
 import { testKeyPair, testNetwork } from '../../support/fixtures.js';
 import { TestMesh, waitFor } from '../../support/mesh.js';
+import { SybilServer, targetOf } from '../../support/sybil-server.js';
 
 const host = (index: number) => `127.0.0.${index + 2}`;
 
@@ -63,6 +64,36 @@ describe('discovery', () => {
       found.map((peer) => peer.nodeId),
       closestFirst(target, all, (id) => id),
     );
+  });
+
+  it('asks again on a fresh connection when the one a FIND_NODE went out on closes, twice in a row', async () => {
+    mesh = new TestMesh(testNetwork([1, 1]));
+    const sybil = await SybilServer.start('127.0.5.2', mesh.network.networkId);
+    try {
+      sybil.answerWithSybils = false;
+      const { index, info } = sybil.add();
+      // Refreshes far apart: only the self-lookup at start runs on its own, so the lookup below is the only asker.
+      const node = await mesh.start(testKeyPair(0), {
+        host: host(0),
+        peers: [sybil.endpoint(index)],
+        discovery: { ...FAST, refreshIntervalMs: 3_600_000 },
+      });
+      await waitFor(
+        () => node.routingTable().lookups >= 1 && node.isConnectedTo(info.nodeId),
+        10_000,
+        'joined',
+      );
+      // Both ends letting an idle link go, then losing the redial to a duplicate, is the chain seen in a 30-node mesh.
+      sybil.closeOnFindNode = 2;
+      const found = await internals(node).discovery.lookup(targetOf('fresh connection'));
+      assert.equal(sybil.closeOnFindNode, 0, 'both closes happened');
+      assert.deepEqual(
+        found.map((peer) => peer.nodeId),
+        [info.nodeId],
+      );
+    } finally {
+      await sybil.close();
+    }
   });
 
   it('replaces a discovered outbound peer that drops', async () => {
