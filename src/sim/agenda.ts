@@ -1,8 +1,8 @@
 // The agenda a scenario sets at the start: ticks every 250 virtual ms, its load (updates, proposals, revocations)
 // and its faults (partitions, crashes, churn). Deliveries are added as frames are sent, by the simulator.
-import type { SeededRandom } from '../core/memory/seeded-entropy.js';
+import { SeededRandom } from '../core/memory/seeded-entropy.js';
 import type { Message } from '../core/messages/schemas.js';
-import type { EventQueue } from './event-queue.js';
+import { EventQueue } from './event-queue.js';
 import type { Scenario } from './scenario.js';
 
 /** How often every running engine's tick() is driven, in virtual ms (as the daemon does). */
@@ -23,11 +23,9 @@ export type SimEvent =
   | { readonly kind: 'crash' | 'restart' | 'disconnect' | 'reconnect'; readonly node: number }
   | { readonly kind: 'partition' | 'heal'; readonly index: number };
 
-export function scheduleScenario(
-  queue: EventQueue<SimEvent>,
-  scenario: Scenario,
-  random: SeededRandom,
-): void {
+/** Puts the scenario's ticks, load and faults on the agenda; the run's seed draws the generated updates' scores. */
+export function scheduleScenario(queue: EventQueue<SimEvent>, scenario: Scenario, seed: number): void {
+  const random = new SeededRandom(seed);
   for (let at = TICK_MS; at <= scenario.durationMs; at += TICK_MS) queue.push(at, { kind: 'tick' });
   const { updates } = scenario;
   if (updates !== null && updates.perSecond > 0 && updates.proposers.length > 0) {
@@ -65,4 +63,19 @@ export function scheduleScenario(
     queue.push(d.atMs, { kind: 'disconnect', node: d.node });
     if (d.backMs !== undefined) queue.push(d.backMs, { kind: 'reconnect', node: d.node });
   }
+}
+
+export type LoadEvent = Extract<SimEvent, { kind: 'propose' | 'revoke' }>;
+
+/** The scenario's proposals and revocations with their times, in the order a run with `seed` makes them. */
+export function scenarioLoad(scenario: Scenario, seed: number): Array<{ at: number; event: LoadEvent }> {
+  const queue = new EventQueue<SimEvent>();
+  scheduleScenario(queue, scenario, seed);
+  const load: Array<{ at: number; event: LoadEvent }> = [];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    const { at, event } = next;
+    if (at <= scenario.durationMs && (event.kind === 'propose' || event.kind === 'revoke'))
+      load.push({ at, event });
+  }
+  return load;
 }

@@ -11,6 +11,7 @@ import type { Message } from '../core/messages/schemas.js';
 import type { Network } from '../core/network.js';
 import type { Signer } from '../core/signing.js';
 import type { Clock } from '../core/time.js';
+import { simulatedEntropySeed } from './keys.js';
 
 /** What a node needs from the simulator around it. */
 export interface NodeHost {
@@ -74,8 +75,8 @@ export interface SimNodeOptions {
   readonly crypto: Crypto;
   readonly votes: boolean;
   readonly offsetMs: number;
-  /** Seed of this node's message ids and nonces; a restart continues with a derived seed. */
-  readonly entropySeed: number;
+  /** The run's seed: this node's message ids and nonces come from simulatedEntropySeed(seed, index, start). */
+  readonly seed: number;
 }
 
 export class SimNode {
@@ -122,7 +123,7 @@ export class SimNode {
       {
         crypto: options.crypto,
         clock: this.clock,
-        entropy: new SeededEntropy((options.entropySeed + this.starts * 0x9e37_79b9) >>> 0),
+        entropy: new SeededEntropy(simulatedEntropySeed(options.seed, this.index, this.starts)),
         ledger: this.ledger,
         proposals: this.ledger,
         output: this.output,

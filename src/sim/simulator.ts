@@ -1,17 +1,17 @@
 // The discrete-event simulator: N real MeshEngines on one virtual clock, a seeded wire between them, and an agenda
 // of timed events (deliveries, ticks, load, faults) run strictly in (time, insertion) order. No real time passes.
 import type { Crypto } from '../core/crypto.js';
+import type { ProposalInput } from '../core/engine/engine.js';
 import type { ErrorCode } from '../core/errors.js';
 import { MANUAL_CLOCK_START } from '../core/memory/manual-clock.js';
-import { SeededRandom } from '../core/memory/seeded-entropy.js';
 import type { Message } from '../core/messages/schemas.js';
-import { loadNetwork, type Network } from '../core/network.js';
+import type { Network } from '../core/network.js';
 import { sodiumCrypto } from '../crypto/sodium.js';
 import { type SimEvent, scheduleScenario } from './agenda.js';
 import { EventLog } from './event-log.js';
 import { EventQueue } from './event-queue.js';
 import { InvariantChecker } from './invariants.js';
-import { simulatedSigner } from './keys.js';
+import { simulatedNetwork, simulatedSigner } from './keys.js';
 import { Measurements } from './measurements.js';
 import { Wire } from './network.js';
 import { observeEngine } from './observer.js';
@@ -44,6 +44,21 @@ export interface SimulatorOptions {
 /** The agent ids the load generator proposes about, and the principal every record is under. */
 export const SIM_PRINCIPAL = 'principal-sim';
 
+/** What a scheduled proposal asks its node for (a real node's submit takes the same input). */
+export const simulatedProposal = (agentId: string, trustScore: number): ProposalInput => ({
+  agentId,
+  principalId: SIM_PRINCIPAL,
+  trustScore,
+  event: 'VERIFICATION_SUCCESS',
+});
+
+/** What a scheduled revocation asks its node for. */
+export const simulatedRevocation = (agentId: string) => ({
+  agentId,
+  principalId: SIM_PRINCIPAL,
+  reason: 'simulated revocation',
+});
+
 export class Simulator {
   readonly network: Network;
   readonly nodes: SimNode[] = [];
@@ -54,7 +69,6 @@ export class Simulator {
   readonly measurements: Measurements;
   readonly crypto: Crypto;
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly random: SeededRandom;
   /** Node index by node id (ids never change: simulated nodes do not rotate keys). */
   readonly byId = new Map<string, number>();
   /** Per link (unordered pair): how many times it has closed, naming its current connection. */
@@ -71,20 +85,9 @@ export class Simulator {
   ) {
     const { seed } = options;
     this.crypto = options.crypto ?? sodiumCrypto;
-    this.random = new SeededRandom(seed);
     this.log = new EventLog(options.keepLog ?? false);
     const signers = Array.from({ length: scenario.nodes }, (_, i) => simulatedSigner(i));
-    this.network = loadNetwork(this.crypto, {
-      networkId: 'sim-net',
-      genesisTime: '2026-01-01T00:00:00.000Z',
-      epochMs: 60_000,
-      params: scenario.params,
-      nodes: signers.slice(0, scenario.members).map((signer, i) => ({
-        name: `n${i}`,
-        publicKey: signer.publicKey,
-        stake: scenario.stakes[i]!,
-      })),
-    });
+    this.network = simulatedNetwork(this.crypto, scenario, signers);
     this.adjacency = buildTopology(scenario.topology, scenario.nodes, seed);
     this.wire = new Wire(scenario, seed);
     const host: NodeHost = {
@@ -103,14 +106,14 @@ export class Simulator {
           crypto: this.crypto,
           votes: scenario.stakes[index]! > 0,
           offsetMs: scenario.clockOffsets.get(index) ?? 0,
-          entropySeed: (seed * 0x01000193 + index + 1) >>> 0,
+          seed,
         }),
       );
     });
     this.measurements = new Measurements(scenario.nodes);
     this.invariants = options.invariants === false ? null : new InvariantChecker(scenario, this.nodes, seed);
     this.syncContext = this.makeSyncContext();
-    scheduleScenario(this.queue, scenario, this.random);
+    scheduleScenario(this.queue, scenario, seed);
   }
 
   now(): number {
@@ -236,9 +239,7 @@ export class Simulator {
     const engine = node.engine;
     // Registered before proposing: a node whose own stake is a majority commits inside propose().
     const pending = this.measurements.openProposal(index, this.time, agentId);
-    const record = node.ledger.transaction(() =>
-      engine.propose({ agentId, principalId: SIM_PRINCIPAL, trustScore, event: 'VERIFICATION_SUCCESS' }),
-    );
+    const record = node.ledger.transaction(() => engine.propose(simulatedProposal(agentId, trustScore)));
     this.measurements.nameProposal(pending, `${record.update.origin}:${record.update.id}`);
     this.log.write(this.time, index, `propose ${record.update.id.slice(0, 8)} ${agentId} ${record.state}`);
   }
@@ -251,9 +252,7 @@ export class Simulator {
     }
     const engine = node.engine;
     const pending = this.measurements.openRevocation(index, this.time, agentId);
-    const revocation = node.ledger.transaction(() =>
-      engine.revoke({ agentId, principalId: SIM_PRINCIPAL, reason: 'simulated revocation' }),
-    );
+    const revocation = node.ledger.transaction(() => engine.revoke(simulatedRevocation(agentId)));
     this.measurements.nameRevocation(pending, `${revocation.origin}:${revocation.id}`);
     this.log.write(this.time, index, `revoke ${revocation.id.slice(0, 8)} ${agentId}`);
   }
