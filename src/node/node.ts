@@ -367,13 +367,14 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
     ]);
     clearTimeout(timer);
     for (const socket of peers.openSockets()) socket.terminate();
-    await this.parts.close();
-    this.unlock();
+    // Before the store closes: a proposal no longer held in memory is read from it.
     for (const [id, waiters] of this.waiters) {
       const record = this.parts.engine.proposalStatus(id);
       if (record) for (const resolve of waiters) resolve(record);
     }
     this.waiters.clear();
+    await this.parts.close();
+    this.unlock();
     this.logger.info('node stopped');
   }
 }

@@ -92,6 +92,11 @@ export class GossipTree<M> {
   private readonly pruneSent: TimeCache<true>;
   /** Peers whose empty GRAFT was answered lately: one answer (an IHAVE of recent ids) per interval each. */
   private readonly regraftAnswered: TimeCache<true>;
+  /**
+   * Peers whose empty GRAFT came within the interval of the last answer: answered once it has passed. Dropped, it
+   * would lose every id handled between the two — links churning close together send GRAFTs that close together.
+   */
+  private readonly regraftOwed = new Set<string>();
   /** Messages handled lately, to announce to the neighbours they were not pushed to. */
   private window: Recent[] = [];
   private lastRound = Number.NEGATIVE_INFINITY;
@@ -172,7 +177,10 @@ export class GossipTree<M> {
    */
   recentFor(peerId: string, emptyGraft: boolean, now: number): string[] {
     if (emptyGraft) {
-      if (this.regraftAnswered.has(peerId, now)) return [];
+      if (this.regraftAnswered.has(peerId, now)) {
+        if (this.regraftOwed.size < CACHE_CAPACITY) this.regraftOwed.add(peerId);
+        return [];
+      }
       this.regraftAnswered.set(peerId, true, now);
     }
     return this.fit(
@@ -222,6 +230,7 @@ export class GossipTree<M> {
    * (returned, to be sent an empty GRAFT), and the duplicates that follow prune the surplus again.
    */
   disconnected(peerId: string): string[] {
+    this.regraftOwed.delete(peerId);
     let eager = this.lazy.size === 0;
     for (const lazy of this.lazy.values()) if (!lazy.delete(peerId)) eager = true;
     if (!eager) return [];
@@ -269,7 +278,23 @@ export class GossipTree<M> {
         this.turn = start + i + 1;
       }
     }
-    return { announce, graft: this.overdue(now, connected) };
+    return {
+      announce: [...announce, ...this.owedAnswers(now, connected)],
+      graft: this.overdue(now, connected),
+    };
+  }
+
+  /** The answers to empty GRAFTs held back by the once-an-interval rule whose interval has passed. */
+  private owedAnswers(now: number, connected: (peerId: string) => boolean): LazyAnnouncement[] {
+    const answers: LazyAnnouncement[] = [];
+    for (const peerId of this.regraftOwed) {
+      if (!connected(peerId)) this.regraftOwed.delete(peerId);
+      if (!connected(peerId) || this.regraftAnswered.has(peerId, now)) continue;
+      this.regraftOwed.delete(peerId);
+      const ids = this.recentFor(peerId, true, now);
+      if (ids.length > 0) answers.push({ peerId, ids });
+    }
+    return answers;
   }
 
   private overdue(now: number, connected: (peerId: string) => boolean): GraftRequest[] {

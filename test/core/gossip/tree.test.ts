@@ -123,6 +123,26 @@ describe('GossipTree', () => {
     );
   });
 
+  it('answers an empty GRAFT that came too soon once the interval has passed, with what arrived in between', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.accepted('m1', 'O', 'one', null, 0);
+    assert.deepEqual(tree.recentFor('b', true, 10), ['m1']);
+    tree.accepted('m2', 'O', 'two', 'c', 300);
+    assert.deepEqual(tree.recentFor('b', true, 600), [], 'within the interval: not answered now');
+    const owed = (now: number, peer = 'b', up: (peerId: string) => boolean = all) =>
+      tree.tick(now, up).announce.filter((a) => a.peerId === peer);
+    assert.deepEqual(owed(900), [], 'the interval has not passed yet');
+    assert.deepEqual(owed(1_011), [{ peerId: 'b', ids: ['m1', 'm2'] }], 'answered once it has');
+    assert.deepEqual(owed(2_100), [], 'and only once');
+    tree.recentFor('d', true, 2_200);
+    tree.recentFor('d', true, 2_300);
+    assert.deepEqual(
+      owed(3_300, 'd', (peer) => peer !== 'd'),
+      [],
+      'a peer gone meanwhile is owed nothing',
+    );
+  });
+
   it('chases at most 512 ids first announced by one peer, so fake announcements cannot crowd out real ones', () => {
     const tree = new GossipTree<string>(OPTIONS);
     tree.announced(

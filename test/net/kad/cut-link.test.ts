@@ -63,11 +63,19 @@ describe('a discovered topology survives the loss of any one link', () => {
         'committed',
         `${where}: ${settled.rejection} ${JSON.stringify(settled.reasons)}`,
       );
-      await waitFor(
-        () => nodes.every((node) => node.record(`cut-${round}`, 'p')?.trustScore === round),
-        5_000,
-        `update ${round} on every node, ${where}`,
-      );
+      const has = (node: TrustMeshNode) => node.record(`cut-${round}`, 'p')?.trustScore === round;
+      try {
+        await waitFor(() => nodes.every(has), 5_000, `update ${round} on every node, ${where}`);
+      } catch (error) {
+        // Which nodes lack it, and which of their neighbours hold it (+) or not (-): where the repair failed.
+        for (const node of nodes.filter((n) => !has(n))) {
+          const peers = node
+            .connectedPeers()
+            .map((id) => `${ids.indexOf(id)}${has(nodes[ids.indexOf(id)]!) ? '+' : '-'}`);
+          console.log(`node ${ids.indexOf(node.nodeId)} lacks it; neighbours ${peers.join(' ')}`);
+        }
+        throw error;
+      }
       round++;
     }
     cut = null;
