@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message } from '../../src/core/messages/schemas.js';
-import { EngineMesh } from '../support/engines.js';
+import { EngineMesh, type TestEngine } from '../support/engines.js';
 import { EntryMaker } from '../support/entries.js';
 
 const N = 8;
@@ -91,5 +91,37 @@ describe('MeshEngine: dissemination over a tree', () => {
     const outcome = b.engine.handle(c.engine.nodeId, vote);
     assert.equal(outcome.kind === 'ignore' && outcome.code, 'TM_ERR_NO_ROUTE');
     assert.equal(b.output.queued, 0, 'nothing sent on');
+  });
+
+  it('forwards a live COMMIT that sync stored first, so the nodes below it in the tree still get it', () => {
+    // A line a – b – c: b takes the commit from sync before the live copy from a reaches it.
+    const mesh = new EngineMesh({ stakes: [10, 10, 10] });
+    const [a, b, c] = mesh.nodes as [TestEngine, TestEngine, TestEngine];
+    a.output.setConnected([b.engine.nodeId]);
+    b.output.setConnected([a.engine.nodeId, c.engine.nodeId]);
+    c.output.setConnected([b.engine.nodeId]);
+    a.engine.propose({ ...subject(1), trustScore: 700, event: 'SCORE_UPDATE' });
+    let held: Message | undefined;
+    mesh.deliver({
+      filter: (from, to, message) => {
+        if (message.type !== 'COMMIT' || from !== a.engine.nodeId || to !== b.engine.nodeId) return true;
+        held = message;
+        return false;
+      },
+    });
+    assert.ok(held?.type === 'COMMIT', 'the commit was made and held back');
+    assert.equal(b.engine.importEntry(held).kind, 'accept', 'sync stores it at b');
+    assert.equal(c.ledger.size(), 0, 'c has not got it');
+    const outcome = b.engine.handle(a.engine.nodeId, held);
+    assert.equal(outcome.kind, 'accept', `the live copy: ${JSON.stringify(outcome)}`);
+    mesh.deliver();
+    assert.equal(c.ledger.size(), 1, 'c got it through b');
+    assert.equal(b.ledger.size(), 1, 'stored once at b');
+    assert.equal(mesh.eventsOf(b, 'committed').length, 1, 'one committed event at b (the import)');
+    assert.equal(
+      mesh.handled.filter(({ message, from }) => message.type === 'PRUNE' && from === b.engine.nodeId).length,
+      0,
+      'b did not prune the link the live copy came by',
+    );
   });
 });

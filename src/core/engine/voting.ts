@@ -247,14 +247,15 @@ export function expireProposals(state: EngineState): void {
 
 /**
  * A COMMIT from live gossip: fresh, by a proposer that still holds its key, verified on its own. A second,
- * different commit of an update already stored proves its origin equivocated.
+ * different commit of an update already stored proves its origin equivocated. One stored already but never seen
+ * live here (sync fetched it first, or it was stored before a restart) is verified like any first copy and goes
+ * on over the tree: refused as a duplicate, it would prune the link it came by and leave the nodes below this
+ * one in its origin's tree without it.
  */
 export function handleCommit(state: EngineState, commit: Commit): Outcome<unknown> {
   const { ledger } = state.modules;
   const stored = ledger.get(ledgerKey(commit));
-  if (stored?.type === 'COMMIT' && stored.signature === commit.signature) {
-    return ignore('TM_ERR_DUPLICATE', 'already in the ledger');
-  }
+  const storedAlready = stored?.type === 'COMMIT' && stored.signature === commit.signature;
   const { clockSkewMs, proposalTimeoutMs } = state.options.network.params;
   const proposedAt = parseTimestamp(commit.update.timestamp) ?? 0;
   if (Math.abs(nowOf(state) - proposedAt) > 2 * clockSkewMs + proposalTimeoutMs)
@@ -267,6 +268,7 @@ export function handleCommit(state: EngineState, commit: Commit): Outcome<unknow
     return outcome;
   }
   if (outcome.kind === 'ignore') return outcome;
+  if (storedAlready) return accept(undefined);
   if (stored?.type === 'COMMIT') blacklist(state, commit.origin, 'EQUIVOCATION', [stored, commit]);
   if (!ledger.append(outcome.value)) return ignore('TM_ERR_DUPLICATE', 'already in the ledger');
   state.stats.commitsApplied++;
