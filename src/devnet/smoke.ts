@@ -60,7 +60,7 @@ export function smokeScore(k: number, j: number): number {
  * counting the one that dominates — every node checks each COMMIT's majority of votes, about n × (n/2 + 1) checks
  * per update. All of a devnet's nodes share one process, so that work is n times what one node of a real mesh
  * does; sent all at once at 64 nodes (127 proposals, ~330,000 checks) the votes queued behind it for longer than
- * the 10 s proposal timeout and valid proposals expired. Meshes up to about 24 nodes still propose everything at
+ * the 10 s proposal timeout and valid proposals expired. Meshes up to 25 nodes still propose everything at
  * once; 64 nodes keep 7 in flight.
  */
 export function smokeWindow(nodes: number): number {
