@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAX_TRUST_SCORE, MIN_TRUST_SCORE } from '../../src/core/consensus/judge.js';
 import { Devnet, devnetTopology, diameter } from '../../src/devnet/devnet.js';
-import { runSmoke, type SmokeReport, smokeScore } from '../../src/devnet/smoke.js';
+import { runSmoke, type SmokeReport, smokeScore, smokeWindow } from '../../src/devnet/smoke.js';
 
 describe('devnet smoke scenario (5 real nodes on loopback)', () => {
   let devnet: Devnet;
@@ -59,6 +59,52 @@ describe('devnet smoke scenario (5 real nodes on loopback)', () => {
   });
 });
 
+describe('devnet smoke scenario, paced (5 nodes, 2 proposals in flight at a time)', () => {
+  let devnet: Devnet;
+  let report: SmokeReport;
+
+  before(async () => {
+    devnet = await Devnet.start({ nodes: 5 });
+    report = await runSmoke(devnet, 30_000, { window: 2 });
+  });
+  after(async () => {
+    await devnet?.stop();
+  });
+
+  test('never more than the window in flight, and the mesh still converges', () => {
+    assert.deepEqual(report.pacing, { window: 2, maxInFlight: 2 });
+    assert.equal(report.updates.proposed, 9);
+    assert.equal(report.updates.committed, 8);
+    assert.equal(report.updates.appliedEverywhere, 8);
+    assert.deepEqual(Object.values(report.updates.rejections), ['TM_ERR_PROPOSAL_REJECTED']);
+    assert.equal(report.converged, true);
+  });
+});
+
+describe('devnet smoke scenario, valid proposals that fail (validators allow one proposal per node a minute)', () => {
+  let devnet: Devnet;
+  let report: SmokeReport;
+
+  before(async () => {
+    // Each proposer's second proposal is over its budget at every other validator, which neither votes on it nor
+    // relays it: with its proposer's stake alone (100 of 400) it expires, although its content is valid.
+    devnet = await Devnet.start({ nodes: 5, params: { rateLimitPerMinute: 1, proposalTimeoutMs: 1_500 } });
+    report = await runSmoke(devnet, 30_000);
+  });
+  after(async () => {
+    await devnet?.stop();
+  });
+
+  test('the report says the mesh did not converge, naming the expired proposals', () => {
+    const expired = Object.values(report.updates.rejections).filter(
+      (code) => code === 'TM_ERR_PROPOSAL_EXPIRED',
+    );
+    assert.ok(expired.length >= 4, JSON.stringify(report.updates.rejections));
+    assert.ok(report.updates.committed < report.updates.proposed - 1);
+    assert.equal(report.converged, false);
+  });
+});
+
 describe('devnet topology', () => {
   test('rings have the expected diameter and stay connected with chords', () => {
     assert.equal(diameter(5, devnetTopology(5)), 2);
@@ -81,5 +127,12 @@ describe('devnet smoke scores', () => {
     }
     assert.equal(scores.size, 128, 'scores stay distinct');
     assert.equal(smokeScore(0, 0), 500, 'small meshes keep their scores');
+  });
+
+  test('the window sends everything at once on small meshes and shrinks with the mesh', () => {
+    assert.ok(smokeWindow(5) >= 9, 'all 9 proposals of 5 nodes at once');
+    assert.ok(smokeWindow(20) >= 39, 'all 39 proposals of 20 nodes at once');
+    assert.equal(smokeWindow(64), 7);
+    for (let n = 2; n <= 64; n++) assert.ok(smokeWindow(n) <= smokeWindow(n - 1) && smokeWindow(n) >= 1);
   });
 });
