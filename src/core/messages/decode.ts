@@ -22,6 +22,9 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  */
 const MAY_HOLD_SURROGATE = /\\u|[\ud800-\udfff]/;
 
+/** Whether stack capture can be turned off around JSON.parse (not where intrinsics are frozen). */
+const STACKS_SETTABLE = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')?.writable === true;
+
 export function decodeFrame(text: string, maxBytes: number): Outcome<Message> {
   // A UTF-16 length above the byte limit always means more bytes, and one a third of it or less never does (a code
   // unit takes at most 3 bytes); the exact byte count is the socket's job.
@@ -30,10 +33,15 @@ export function decodeFrame(text: string, maxBytes: number): Outcome<Message> {
     return reject('TM_ERR_FRAME_TOO_LARGE', `${Buffer.byteLength(text, 'utf8')} > ${maxBytes} bytes`);
   }
   let value: unknown;
+  // The SyntaxError is never looked at, and capturing its stack is about half of what a frame of garbage costs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (STACKS_SETTABLE) Error.stackTraceLimit = 0;
   try {
     value = JSON.parse(text);
   } catch {
     return reject('TM_ERR_FRAME_NOT_JSON');
+  } finally {
+    if (STACKS_SETTABLE) Error.stackTraceLimit = stackTraceLimit;
   }
   return decodeParsed(value, MAY_HOLD_SURROGATE.test(text));
 }
