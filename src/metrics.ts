@@ -139,12 +139,7 @@ export function createNodeMetrics(sources: NodeMetricsSources) {
       registers: [registry],
     }),
     signatures,
-    dropped: new Counter({
-      name: 'trustmesh_messages_dropped_total',
-      help: 'Messages not accepted, by type, outcome and code',
-      labelNames: ['type', 'outcome', 'code'],
-      registers: [registry],
-    }),
+    dropped: dropTally(registry),
     proposals: new Counter({
       name: 'trustmesh_proposals_settled_total',
       help: 'Proposals made here, by how they settled',
@@ -174,5 +169,52 @@ export function createNodeMetrics(sources: NodeMetricsSources) {
       labelNames: ['code'],
       registers: [registry],
     }),
+  };
+}
+
+export interface DropLabels {
+  readonly type: string;
+  readonly outcome: 'ignore' | 'reject';
+  readonly code: string;
+}
+
+/**
+ * Messages and frames dropped, by type, outcome and code: tallied in plain maps and handed to prom-client when
+ * scraped, because a flood drops one per frame and prom-client hashes and validates the labels on every inc.
+ * Types and codes come from fixed sets (an unknown type is counted as 'frame'), so the maps stay small.
+ */
+function dropTally(registry: Registry) {
+  /** Not yet reported, by type, then code: [ignored, rejected]. */
+  const pending = new Map<string, Map<string, [number, number]>>();
+  new Counter({
+    name: 'trustmesh_messages_dropped_total',
+    help: 'Messages not accepted, by type, outcome and code',
+    labelNames: ['type', 'outcome', 'code'],
+    registers: [registry],
+    collect() {
+      for (const [type, byCode] of pending) {
+        for (const [code, counts] of byCode) {
+          if (counts[0] > 0) this.inc({ type, outcome: 'ignore', code }, counts[0]);
+          if (counts[1] > 0) this.inc({ type, outcome: 'reject', code }, counts[1]);
+          counts[0] = 0;
+          counts[1] = 0;
+        }
+      }
+    },
+  });
+  return {
+    inc({ type, outcome, code }: DropLabels): void {
+      let byCode = pending.get(type);
+      if (byCode === undefined) {
+        byCode = new Map();
+        pending.set(type, byCode);
+      }
+      let counts = byCode.get(code);
+      if (counts === undefined) {
+        counts = [0, 0];
+        byCode.set(code, counts);
+      }
+      counts[outcome === 'ignore' ? 0 : 1]++;
+    },
   };
 }

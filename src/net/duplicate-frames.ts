@@ -1,6 +1,6 @@
 // Drops byte-identical copies of messages already handled before they are parsed: forwarded gossip travels
 // unchanged, so each copy after the first costs a hash instead of JSON parsing and schema checks.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { TimeCache } from '../core/gossip/time-cache.js';
 import type { MessageType } from '../core/messages/schemas.js';
 import type { Clock } from '../core/time.js';
@@ -47,4 +47,8 @@ export class DuplicateFrameFilter {
   }
 }
 
-const digest = (frame: string): string => createHash('sha256').update(frame).digest('base64');
+// crypto.hash (Node 20.12+) skips the Hash object and costs about half as much on a frame; older 20.x lack it.
+const digest: (frame: string) => string =
+  typeof crypto.hash === 'function'
+    ? (frame) => crypto.hash('sha256', frame, 'base64')
+    : (frame) => crypto.createHash('sha256').update(frame).digest('base64');

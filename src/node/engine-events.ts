@@ -60,10 +60,12 @@ export function engineEvents(hooks: EngineEventHooks): EngineEvents {
     dropped: (peerId, type, outcome) => {
       metrics.dropped.inc({ type, outcome: outcome.kind, code: outcome.code });
       const level = outcome.kind === 'reject' ? 'warn' : 'debug';
-      logger[level](
-        { peer: peerId.slice(0, 12), type, code: outcome.code, detail: outcome.detail },
-        'message dropped',
-      );
+      // Checked first: a flood of ignored messages would build a log record per message only to discard it.
+      if (logger.isLevelEnabled(level))
+        logger[level](
+          { peer: peerId.slice(0, 12), type, code: outcome.code, detail: outcome.detail },
+          'message dropped',
+        );
       defer(() => emit('dropped', peerId, type, outcome.kind, outcome.code));
     },
   };

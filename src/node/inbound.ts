@@ -72,17 +72,28 @@ export class InboundPath {
     return this.scheduler.queued + (this.prepass?.queued ?? 0);
   }
 
-  enqueue(session: PeerSession, message: Message, bytes: number): void {
+  /** False when the message was dropped at once: over its budget, or refused on arrival. */
+  enqueue(session: PeerSession, message: Message, bytes: number): boolean {
     const { budgets } = this.deps;
     if (budgets && !budgets.admit(session.nodeId!, message, this.deps.clock.now())) {
       this.deps.overBudget?.(session, message);
-      return;
+      return false;
+    }
+    // With nothing queued ahead, refusing it now is what its turn would do (see MeshEngine.refusedOnArrival),
+    // without the queue, the transaction or keeping its frame.
+    if (this.queued === 0) {
+      const refused = this.deps.engine().refusedOnArrival(session.nodeId!, message);
+      if (refused !== null) {
+        this.deps.judged?.(session, message, refused);
+        return false;
+      }
     }
     this.budget.take(session, bytes);
     const { lane } = MESSAGE_INFO[message.type];
     const work = { session, message, bytes };
     if (this.prepass === null || lane === 'critical') this.scheduler.enqueue(lane, work);
     else this.prepass.push(work);
+    return true;
   }
 
   /**

@@ -178,9 +178,26 @@ export class TrustMeshNode extends EventEmitter<NodeEvents> {
    * and not at all if that work failed.
    */
   private defer(emit: () => void): void {
-    queueMicrotask(() => {
-      if (this.failure === null) emit();
-    });
+    // One microtask for all of a turn's events: a flood of dropped frames emits one event per frame.
+    if (this.deferred.push(emit) === 1) queueMicrotask(() => this.emitDeferred());
+  }
+
+  private deferred: Array<() => void> = [];
+
+  private emitDeferred(): void {
+    const batch = this.deferred;
+    this.deferred = [];
+    for (const emit of batch) {
+      if (this.failure !== null) return;
+      try {
+        emit();
+      } catch (error) {
+        // As when each had a microtask of its own: the error is still uncaught, and the others still leave.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   private settled(record: ProposalRecord): void {

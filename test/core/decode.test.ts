@@ -191,5 +191,9 @@ describe('frame decoding', () => {
     assert.equal(codeOf(alert('{"a":-1e400}')), 'reject:TM_ERR_SCHEMA_INVALID');
     assert.equal(codeOf(alert('{"\\ud800":1}')), 'reject:TM_ERR_SCHEMA_INVALID');
     assert.equal(codeOf(alert('{"a":["\\udfff"]}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    // Not escaped but in the text itself (a socket's frame never has one; a caller's string may).
+    assert.equal(codeOf(alert('{"a":["\udfff"]}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert('{"\ud800":1}')), 'reject:TM_ERR_SCHEMA_INVALID');
+    assert.equal(codeOf(alert('{"a":"😀"}')), 'accept');
   });
 });

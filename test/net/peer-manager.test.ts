@@ -51,7 +51,7 @@ describe('PeerManager', () => {
         registry: () => new NodeRegistry(network),
         onEstablished: () => {},
         onClosed: () => {},
-        onMessage: (_session, message) => messages.push(message),
+        onMessage: (_session, message) => messages.push(message) > 0,
         onFrameRefused: (_session, failure) => refused.push(failure),
         ...(frameFilter === undefined ? {} : { frameFilter }),
       },

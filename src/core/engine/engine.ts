@@ -48,6 +48,7 @@ import {
   handleVote,
   importCommit,
   type ProposalInput,
+  proposalRefusal,
   propose,
   resendVotesVia,
   votesHere,
@@ -126,6 +127,25 @@ export class MeshEngine {
   /** The signed messages handling `message` would verify now, for a batch verifier to check ahead of the turn. */
   signaturesAhead(message: Message): SignedMessage[] {
     return signaturesAhead(this.state, message);
+  }
+
+  /**
+   * The refusal `handle` would give this schema-valid message now, if it would change nothing and check no
+   * signature (a proposal from outside the network or out of its time window), counted as `handle` counts it;
+   * otherwise null, and it is left to `handle`. Sound in place of `handle` only when nothing is queued ahead of
+   * the message (an earlier KEY_ROTATION could make its origin a member).
+   */
+  refusedOnArrival(from: string, message: Message): Outcome<unknown> | null {
+    if (message.type !== 'TRUST_UPDATE') return null;
+    const { state } = this;
+    const refused = proposalRefusal(state, message);
+    // Only refusals `handle` would not remember (a blacklisted origin's is), and not a copy it would call a
+    // duplicate instead.
+    if (refused === null || !TRANSIENT.has(refused.code)) return null;
+    if (state.seen.has(seenKey(message), nowOf(state))) return null;
+    state.stats.received++;
+    noteDropped(state, from, message, refused);
+    return refused;
   }
 
   /** Handles one schema-valid message from an established neighbour. Never throws on bad input. */

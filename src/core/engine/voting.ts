@@ -9,7 +9,7 @@ import type { ErrorCode } from '../errors.js';
 import { ledgerKey } from '../ledger.js';
 import type { TrustEvent } from '../messages/fields.js';
 import type { Commit, TrustUpdate, Vote } from '../messages/schemas.js';
-import { accept, ignore, type Outcome } from '../outcome.js';
+import { accept, type Ignored, ignore, type Outcome } from '../outcome.js';
 import { signMessage, type UnsignedMessage } from '../signing.js';
 import { parseTimestamp } from '../time.js';
 import { markVerified } from '../verified.js';
@@ -48,11 +48,9 @@ export const votesHere = (state: EngineState): boolean =>
  * once, on a mesh of any size, that no majority will come, instead of waiting out its deadline.
  */
 export function handleProposal(state: EngineState, from: string, update: TrustUpdate): Outcome<unknown> {
-  const { registry, options } = state;
-  if (registry.isBlacklisted(update.origin)) return ignore('TM_ERR_BLACKLISTED');
-  if (!registry.isMember(update.origin)) return ignore('TM_ERR_UNKNOWN_ORIGIN');
-  if (!isFresh(update, nowOf(state), options.network.params.clockSkewMs))
-    return ignore('TM_ERR_TIMESTAMP_SKEW');
+  const { registry } = state;
+  const refused = proposalRefusal(state, update);
+  if (refused !== null) return refused;
   const verified = verifySigned(state, update);
   if (verified.kind !== 'accept') return verified;
   if (!state.rates.proposals.take(update.origin, nowOf(state)))
@@ -62,6 +60,20 @@ export function handleProposal(state: EngineState, from: string, update: TrustUp
   const problem = judgeUpdate(update, registry);
   if (votesHere(state)) voteOrDefer(state, update, verified.value, problem, from);
   return problem === null || contentProblem(update) !== null ? accept(undefined) : ignore(problem);
+}
+
+// Shared, not made per message: a flood of these is refused without allocating an outcome each.
+const BLACKLISTED = ignore('TM_ERR_BLACKLISTED');
+const UNKNOWN_ORIGIN = ignore('TM_ERR_UNKNOWN_ORIGIN');
+const STALE = ignore('TM_ERR_TIMESTAMP_SKEW');
+
+/** Why a proposal is refused from its envelope alone, before its signature is looked at; null if it is not. */
+export function proposalRefusal(state: EngineState, update: TrustUpdate): Ignored | null {
+  const { registry, options } = state;
+  if (registry.isBlacklisted(update.origin)) return BLACKLISTED;
+  if (!registry.isMember(update.origin)) return UNKNOWN_ORIGIN;
+  if (!isFresh(update, nowOf(state), options.network.params.clockSkewMs)) return STALE;
+  return null;
 }
 
 /** Proposals remembered while catching up, at most. */

@@ -74,8 +74,8 @@ export class FrameRouter {
         deps.refuse(session, 'TM_ERR_HANDSHAKE_UNEXPECTED', 'handshake already complete');
         return;
       default:
-        deps.remember(message, text);
-        deps.hooks.onMessage(session, message, data.length);
+        // After: the message is handled in a later turn, and most of a flood is dropped at once (never kept).
+        if (deps.hooks.onMessage(session, message, data.length)) deps.remember(message, text);
     }
   }
 }

@@ -91,8 +91,11 @@ export interface PeerManagerModules {
   readonly registry: () => NodeRegistry;
   readonly onEstablished: (session: PeerSession) => void;
   readonly onClosed: (session: PeerSession, code: ErrorCode | null) => void;
-  /** A message from an established peer, with the size of the frame it arrived in. */
-  readonly onMessage: (session: PeerSession, message: Message, bytes: number) => void;
+  /**
+   * A message from an established peer, with the size of the frame it arrived in. False when it was dropped at
+   * once (nothing will forward it), so its frame's text is not kept.
+   */
+  readonly onMessage: (session: PeerSession, message: Message, bytes: number) => boolean;
   readonly onFrameRefused?: (session: PeerSession, failure: Failure) => void;
   /**
    * Sees each text frame of an established session before it is parsed; true drops it unparsed (counted in
