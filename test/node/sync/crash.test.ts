@@ -118,6 +118,11 @@ describe('sync survives kill -9', () => {
     try {
       assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
       assert.equal((check.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n, ENTRIES);
+      assert.equal(
+        (check.prepare('SELECT count(*) AS n FROM sync_applied').get() as { n: number }).n,
+        planned,
+        'every planned part is recorded applied',
+      );
     } finally {
       check.close();
     }
