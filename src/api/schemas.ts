@@ -196,7 +196,9 @@ export const SyncProgress = Type.Object(
     ready: Type.Boolean({ description: 'caught up: votes, and its reads are authoritative' }),
     startedAt: Type.String(),
     finishedAt: Type.Optional(Type.String()),
-    blocksTotal: Type.Integer({ description: 'block parts planned since start' }),
+    blocksTotal: Type.Integer({
+      description: 'block parts planned since start, each once (= blocksDone between rounds)',
+    }),
     blocksDone: Type.Integer({ description: 'block parts applied since start' }),
     entriesApplied: Type.Integer(),
     entriesPerSecond: Type.Integer(),

@@ -19,7 +19,11 @@ export interface SyncStatus {
   ready: boolean;
   startedAt: number;
   finishedAt?: number;
-  /** Block parts (each block has a critical and a commits part) planned and applied since start. */
+  /**
+   * Block parts (each block has a critical and a commits part) planned and applied since start, each once: a
+   * part a round left unapplied (its peers failed) leaves the total when that round ends and comes back when a
+   * later round plans it, so between rounds the two are equal.
+   */
   blocksTotal: number;
   blocksDone: number;
   /** Entries imported by sync (each verified; duplicates of held entries count too). */
@@ -68,6 +72,19 @@ export class SyncProgress {
     peer.entries += entries;
     this.blocksDone++;
     this.entriesApplied += entries;
+  }
+
+  /** A round planned `parts` block parts, none of them applied yet. */
+  planned(parts: number): void {
+    this.blocksTotal += parts;
+  }
+
+  /**
+   * A round ended with `parts` of its plan unapplied (no good peer was left to serve them, or the node stopped).
+   * The next round plans them afresh; kept here too, they would be counted twice and never be done.
+   */
+  unplanned(parts: number): void {
+    this.blocksTotal -= parts;
   }
 
   snapshot(): SyncStatus {

@@ -214,10 +214,11 @@ export class NodeSync {
     const compared = await Promise.all(sources.map((status) => this.compare(status, top, planner)));
     const reached = compared.filter(Boolean).length;
     const planned = planner.progress().total;
-    this.progress.blocksTotal += planned;
+    this.progress.planned(planned);
     if (planned > 0)
       this.deps.logger.info({ peers: reached, parts: planned, top }, 'sync: block parts differ, fetching');
     await this.download(planner);
+    this.progress.unplanned(planned - planner.progress().done);
     this.progress.lastRoundAt = clock.now();
     if (this.state === 'syncing' && reached > 0 && planner.stranded.length === 0)
       this.finish(`compared with ${reached} peers`);
