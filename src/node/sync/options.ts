@@ -25,6 +25,12 @@ export interface SyncOptions {
   readonly peersPerRound: number;
   /** Wait after a connection before a round, so peers connecting together are compared in one round. */
   readonly settleMs: number;
+  /**
+   * While catching up with fewer than 3 full peers connected, the first round waits up to this long after the
+   * first connection for more, so that what it downloads comes from several peers (connections under load can
+   * take longer than settleMs).
+   */
+  readonly gatherMs: number;
   /** A round that reached no peer while catching up is tried again after this long. */
   readonly retryMs: number;
   /** How long after its epoch a block counts as closed (default 2 × clockSkewMs). */
@@ -38,6 +44,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   maxRequestsPerPeer: 4,
   peersPerRound: 8,
   settleMs: 150,
+  gatherMs: 1_000,
   retryMs: 2_000,
 };
 

@@ -23,6 +23,8 @@ export { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from './options
 
 /** Roots asked per SYNC_ROOTS request (the answer may still be cut short to fit a frame). */
 const ROOTS_PER_QUERY = 512;
+/** Full peers a first round waits for (gatherMs at most): the spec's initial sync asks 3 or more. */
+const INITIAL_SOURCES = 3;
 
 type RequestBody<T extends SyncRequest['type']> = Omit<Extract<SyncRequest, { type: T }>, 'id' | 'version'>;
 
@@ -36,6 +38,8 @@ export class NodeSync {
   private readonly timers = new Set<NodeJS.Timeout>();
   private antiEntropy: NodeJS.Timeout | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
+  private roundDue = 0;
+  private firstConnectionAt: number | null = null;
   private followUp: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Requests sent by type, since start (tests count them). */
@@ -111,13 +115,22 @@ export class NodeSync {
    * open now has closed, so what was written around the reconnection is covered too.
    */
   peerConnected(): void {
-    this.schedule(this.options.settleMs);
+    this.schedule(this.delayAfterConnection());
     if (this.followUp !== null) return;
     const { epochMs } = this.deps.network;
     this.followUp = this.later(epochMs + this.deps.view.graceMs + this.options.settleMs, () => {
       this.followUp = null;
       this.schedule(0);
     });
+  }
+
+  /** settleMs; while catching up with fewer than INITIAL_SOURCES full peers, until gatherMs after the first. */
+  private delayAfterConnection(): number {
+    const { settleMs, gatherMs } = this.options;
+    if (this.state !== 'syncing' || this.fullPeers().length >= INITIAL_SOURCES) return settleMs;
+    const now = this.deps.clock.now();
+    this.firstConnectionAt ??= now;
+    return Math.max(settleMs, this.firstConnectionAt + gatherMs - now);
   }
 
   peerGone(peerId: string): void {
@@ -131,7 +144,13 @@ export class NodeSync {
       this.again = true;
       return;
     }
-    if (this.roundTimer !== null) return;
+    const due = this.deps.clock.now() + delayMs;
+    // A round already due sooner stands; one due later is brought forward (the third peer has connected).
+    if (this.roundTimer !== null) {
+      if (this.roundDue <= due) return;
+      clearTimeout(this.roundTimer);
+    }
+    this.roundDue = due;
     this.roundTimer = setTimeout(() => {
       this.roundTimer = null;
       if (!this.stopped) this.running = this.round().finally(() => this.roundEnded());

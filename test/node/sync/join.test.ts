@@ -56,4 +56,37 @@ describe('joining a running mesh', () => {
     );
     assert.match(metrics, /trustmesh_sync_entries_applied_total 2000/);
   });
+
+  test('a first round waits (gatherMs) for a third peer connecting late, and downloads from all three', async () => {
+    mesh = new TestMesh(testNetwork([10, 10, 10, 10], { epochMs: 1_000 }));
+    // settleMs alone would start the round with the one peer connected first.
+    const sync = { blockGraceMs: 0, settleMs: 100, gatherMs: 3_000, aloneGraceMs: 10_000 };
+    const running: TrustMeshNode[] = [];
+    for (let i = 0; i < 3; i++)
+      running.push(await mesh.start(testKeyPair(i), { sync, peers: running.map((node) => node.endpoint) }));
+    const maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now() - 100_000) });
+    const history: Verified<Commit>[] = [];
+    for (let i = 0; i < 300; i++) {
+      history.push(maker.commit({ agentId: `agent-${i}`, principalId: 'p' }, { voters: [0, 1, 2] }));
+      maker.clock.advance(300);
+    }
+    for (const node of running) {
+      const { store } = internals(node);
+      store.transaction(() => {
+        for (const entry of history) store.append(entry as Verified<LedgerEntry>);
+      });
+    }
+    // Sources are peers caught up themselves.
+    await waitFor(() => running.every((node) => node.syncStatus().ready), 10_000, 'the mesh ready');
+    const joiner = await mesh.start(testKeyPair(3), { sync, peers: [running[0]!.endpoint] });
+    await waitFor(() => joiner.isConnectedTo(running[0]!.nodeId), 5_000, 'the first peer');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(joiner.syncStatus().blocksDone, 0, 'no round yet with one peer of three');
+    joiner.addPeer(running[1]!.endpoint);
+    joiner.addPeer(running[2]!.endpoint);
+    await waitFor(() => joiner.syncStatus().ready, 15_000, 'joined');
+    assert.equal(joiner.stateHash(), running[0]!.stateHash());
+    const sources = joiner.syncStatus().peers.filter((peer) => peer.blocks > 0);
+    assert.equal(sources.length, 3, `downloaded from ${sources.length} peers`);
+  });
 });
