@@ -8,6 +8,34 @@ import { EntryMaker } from '../../support/entries.js';
 import { ManualClock, testKeyPair, testNetwork } from '../../support/fixtures.js';
 import { TestMesh, waitFor } from '../../support/mesh.js';
 
+/**
+ * Signs `count` commits (over `agents` agents, `stepMs` apart, ending now) and stores them straight into every
+ * running node — live proposing thousands of updates would take minutes: the same verified entries everywhere.
+ */
+function storeHistory(
+  mesh: TestMesh,
+  running: readonly TrustMeshNode[],
+  count: number,
+  stepMs: number,
+  agents: number,
+) {
+  const maker = new EntryMaker({
+    network: mesh.network,
+    clock: new ManualClock(Date.now() - count * stepMs),
+  });
+  const history: Verified<Commit>[] = [];
+  for (let i = 0; i < count; i++) {
+    history.push(maker.commit({ agentId: `agent-${i % agents}`, principalId: 'p' }, { voters: [0, 1, 2] }));
+    maker.clock.advance(stepMs);
+  }
+  for (const node of running) {
+    const { store } = internals(node);
+    store.transaction(() => {
+      for (const entry of history) store.append(entry as Verified<LedgerEntry>);
+    });
+  }
+}
+
 describe('joining a running mesh', () => {
   let mesh: TestMesh;
   afterEach(() => mesh.cleanup());
@@ -18,20 +46,8 @@ describe('joining a running mesh', () => {
     const running: TrustMeshNode[] = [];
     for (let i = 0; i < 4; i++)
       running.push(await mesh.start(testKeyPair(i), { sync, peers: running.map((node) => node.endpoint) }));
-    // The history is signed here and stored straight into every running node (live proposing 2,000 updates
-    // would take minutes): the same verified entries everywhere, dated over the last 400 seconds.
-    const maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now() - 400_000) });
-    const history: Verified<Commit>[] = [];
-    for (let i = 0; i < 2_000; i++) {
-      history.push(maker.commit({ agentId: `agent-${i % 300}`, principalId: 'p' }, { voters: [0, 1, 2] }));
-      maker.clock.advance(190);
-    }
-    for (const node of running) {
-      const { store } = internals(node);
-      store.transaction(() => {
-        for (const entry of history) store.append(entry as Verified<LedgerEntry>);
-      });
-    }
+    // Dated over the last 400 seconds.
+    storeHistory(mesh, running, 2_000, 190, 300);
     const expected = running[0]!.stateHash();
     assert.ok(running.every((node) => node.stateHash() === expected));
 
@@ -64,18 +80,7 @@ describe('joining a running mesh', () => {
     const running: TrustMeshNode[] = [];
     for (let i = 0; i < 3; i++)
       running.push(await mesh.start(testKeyPair(i), { sync, peers: running.map((node) => node.endpoint) }));
-    const maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now() - 100_000) });
-    const history: Verified<Commit>[] = [];
-    for (let i = 0; i < 300; i++) {
-      history.push(maker.commit({ agentId: `agent-${i}`, principalId: 'p' }, { voters: [0, 1, 2] }));
-      maker.clock.advance(300);
-    }
-    for (const node of running) {
-      const { store } = internals(node);
-      store.transaction(() => {
-        for (const entry of history) store.append(entry as Verified<LedgerEntry>);
-      });
-    }
+    storeHistory(mesh, running, 300, 300, 300);
     // Sources are peers caught up themselves.
     await waitFor(() => running.every((node) => node.syncStatus().ready), 10_000, 'the mesh ready');
     const joiner = await mesh.start(testKeyPair(3), { sync, peers: [running[0]!.endpoint] });
