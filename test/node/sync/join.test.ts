@@ -9,7 +9,7 @@ import { ManualClock, testKeyPair, testNetwork } from '../../support/fixtures.js
 import { TestMesh, waitFor } from '../../support/mesh.js';
 
 /**
- * Signs `count` commits (over `agents` agents, `stepMs` apart, ending now) and stores them straight into every
+ * Signs `count` commits (over `agents` agents, `stepMs` apart, the last 20 s ago) and stores them straight into every
  * running node — live proposing thousands of updates would take minutes: the same verified entries everywhere.
  */
 function storeHistory(
@@ -21,7 +21,7 @@ function storeHistory(
 ) {
   const maker = new EntryMaker({
     network: mesh.network,
-    clock: new ManualClock(Date.now() - count * stepMs),
+    clock: new ManualClock(Date.now() - count * stepMs - 20_000),
   });
   const history: Verified<Commit>[] = [];
   for (let i = 0; i < count; i++) {
