@@ -15,7 +15,7 @@ import type { SyncStatus } from './progress.js';
 export interface SyncOptions {
   /** Period of the anti-entropy round with a few peers (default 24 h); rounds also run after each connection. */
   readonly antiEntropyMs: number;
-  /** A full node with no full peer this long after start counts as caught up (the first node of a network). */
+  /** A full node that has had no full peer this long after start counts as caught up (a network's first node). */
   readonly aloneGraceMs: number;
   /** How long one sync request may wait for its answer. */
   readonly requestTimeoutMs: number;

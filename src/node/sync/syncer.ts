@@ -40,6 +40,7 @@ export class NodeSync {
   private roundTimer: NodeJS.Timeout | null = null;
   private roundDue = 0;
   private firstConnectionAt: number | null = null;
+  private hadFullPeer = false;
   private followUp: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Requests sent by type, since start (tests count them). */
@@ -85,8 +86,11 @@ export class NodeSync {
       this.finish('no grace for peers configured');
       return;
     }
+    // Alone means never having had a full peer: one whose peers all failed or left is not caught up, it is cut off
+    // (at 1,000,000 entries, peers slow to answer the first status were scored down and dropped, and the node
+    // then called itself ready with nothing).
     this.later(this.options.aloneGraceMs, () => {
-      if (this.state === 'syncing' && this.running === null && this.fullPeers().length === 0)
+      if (this.state === 'syncing' && this.running === null && !this.hadFullPeer)
         this.finish('no full peer to sync from');
     });
   }
@@ -115,6 +119,7 @@ export class NodeSync {
    * open now has closed, so what was written around the reconnection is covered too.
    */
   peerConnected(): void {
+    if (this.fullPeers().length > 0) this.hadFullPeer = true;
     this.schedule(this.delayAfterConnection());
     if (this.followUp !== null) return;
     const { epochMs } = this.deps.network;

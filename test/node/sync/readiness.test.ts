@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { TrustMeshError } from '../../../src/core/errors.js';
 import { testKeyPair, testNetwork } from '../../support/fixtures.js';
-import { TestMesh, waitFor } from '../../support/mesh.js';
+import { RawPeer, TestMesh, waitFor } from '../../support/mesh.js';
 
 describe('readiness while syncing', () => {
   let mesh: TestMesh;
@@ -30,5 +30,19 @@ describe('readiness while syncing', () => {
     );
     assert.equal(record.state, 'committed');
     assert.equal((await light.lookupRecord('agent', 'p'))?.trustScore, 640);
+  });
+
+  test('a node whose only full peer left before it could compare is not ready after the grace: it is cut off', async () => {
+    mesh = new TestMesh(testNetwork([100, 100]));
+    const node = await mesh.start(testKeyPair(0), { sync: { aloneGraceMs: 1_000, requestTimeoutMs: 300 } });
+    // A full peer that never answers a sync request, then leaves.
+    const peer = await RawPeer.connect(node.endpoint, testKeyPair(1), mesh.network.networkId, mesh);
+    await peer.handshake();
+    await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'the peer established');
+    peer.close();
+    await waitFor(() => node.connectedPeers().length === 0, 2_000, 'the peer gone');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(node.syncStatus().ready, false, 'not ready: it had a peer and compared with none');
+    assert.equal(node.syncStatus().state, 'syncing');
   });
 });
