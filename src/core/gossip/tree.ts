@@ -288,9 +288,10 @@ export class GossipTree<M> {
   private owedAnswers(now: number, connected: (peerId: string) => boolean): LazyAnnouncement[] {
     const answers: LazyAnnouncement[] = [];
     for (const peerId of this.regraftOwed) {
-      if (!connected(peerId)) this.regraftOwed.delete(peerId);
-      if (!connected(peerId) || this.regraftAnswered.has(peerId, now)) continue;
+      const gone = !connected(peerId);
+      if (!gone && this.regraftAnswered.has(peerId, now)) continue;
       this.regraftOwed.delete(peerId);
+      if (gone) continue;
       const ids = this.recentFor(peerId, true, now);
       if (ids.length > 0) answers.push({ peerId, ids });
     }

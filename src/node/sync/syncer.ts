@@ -39,8 +39,8 @@ export class NodeSync {
   private antiEntropy: NodeJS.Timeout | null = null;
   private roundTimer: NodeJS.Timeout | null = null;
   private roundDue = 0;
-  private firstConnectionAt: number | null = null;
-  private hadFullPeer = false;
+  /** When a full peer first connected; null while the node has never had one (it is alone). */
+  private firstFullPeerAt: number | null = null;
   private followUp: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Requests sent by type, since start (tests count them). */
@@ -90,7 +90,7 @@ export class NodeSync {
     // (at 1,000,000 entries, peers slow to answer the first status were scored down and dropped, and the node
     // then called itself ready with nothing).
     this.later(this.options.aloneGraceMs, () => {
-      if (this.state === 'syncing' && this.running === null && !this.hadFullPeer)
+      if (this.state === 'syncing' && this.running === null && this.firstFullPeerAt === null)
         this.finish('no full peer to sync from');
     });
   }
@@ -119,8 +119,9 @@ export class NodeSync {
    * open now has closed, so what was written around the reconnection is covered too.
    */
   peerConnected(): void {
-    if (this.fullPeers().length > 0) this.hadFullPeer = true;
-    this.schedule(this.delayAfterConnection());
+    const fullPeers = this.fullPeers().length;
+    if (fullPeers > 0) this.firstFullPeerAt ??= this.deps.clock.now();
+    this.schedule(this.delayAfterConnection(fullPeers));
     if (this.followUp !== null) return;
     const { epochMs } = this.deps.network;
     this.followUp = this.later(epochMs + this.deps.view.graceMs + this.options.settleMs, () => {
@@ -130,12 +131,11 @@ export class NodeSync {
   }
 
   /** settleMs; while catching up with fewer than INITIAL_SOURCES full peers, until gatherMs after the first. */
-  private delayAfterConnection(): number {
+  private delayAfterConnection(fullPeers: number): number {
     const { settleMs, gatherMs } = this.options;
-    if (this.state !== 'syncing' || this.fullPeers().length >= INITIAL_SOURCES) return settleMs;
+    if (this.state !== 'syncing' || fullPeers >= INITIAL_SOURCES) return settleMs;
     const now = this.deps.clock.now();
-    this.firstConnectionAt ??= now;
-    return Math.max(settleMs, this.firstConnectionAt + gatherMs - now);
+    return Math.max(settleMs, (this.firstFullPeerAt ?? now) + gatherMs - now);
   }
 
   peerGone(peerId: string): void {
