@@ -178,6 +178,16 @@ async function sendPaced(
   const failures: unknown[] = [];
   let maxInFlight = 0;
   let revocation: { event: Verified<CriticalEvent>; at: number } | null = null;
+  // Which nodes a timed-out wait still lacks, so a failure says where delivery stopped.
+  const describeInFlight = () =>
+    [...inFlight]
+      .map((id) => {
+        const outcome = settled.get(id);
+        if (outcome === undefined) return `${id}: not settled at its proposer`;
+        const lacking = nodes.flatMap((_, index) => (commitsAt.byMessage.get(id)?.has(index) ? [] : [index]));
+        return `${id}: ${outcome.state}, commit not applied at nodes ${lacking.join(',')}`;
+      })
+      .join('; ');
   const open = () => {
     if (failures.length > 0) throw failures[0];
     return inFlight.size < window;
@@ -224,7 +234,7 @@ async function sendPaced(
   await until(
     () => open() && inFlight.size === 0,
     deadline,
-    () => `the last ${inFlight.size} proposals to settle and commit on every node`,
+    () => `the last ${inFlight.size} proposals to settle and commit on every node (${describeInFlight()})`,
   );
   const outcomeOf = (id: string) => settled.get(id)!;
   return {

@@ -81,7 +81,7 @@ describe('simulator: 10% frame loss (dissemination tree with lazy repair, no syn
     assert.equal(alone.converged, false);
     assert.deepEqual(
       alone.proposals.map((p) => p.reached).filter((reached) => reached < 10),
-      [9],
+      [9, 9],
     );
     const synced = runSimulation(scenarioFile('loss-10pct'), { seed: 3, sync: new OracleSync() });
     assert.equal(synced.converged, true);
@@ -124,24 +124,48 @@ describe('simulator: a partition (nodes 0-3, 40% of stake, cut off from 3 s to 9
   });
 });
 
+/** The crash-restart scenario with node 4 away from `atMs` to `backMs` (crashed, or only disconnected). */
+function away(kind: 'crash' | 'disconnect', atMs: number, backMs: number, options: SimulatorOptions) {
+  const faults =
+    kind === 'crash'
+      ? { crashes: [{ node: 4, atMs, restartMs: backMs }] }
+      : { disconnects: [{ node: 4, atMs, backMs }] };
+  const simulator = new Simulator(loadScenario({ ...scenarioFile('crash-restart'), faults }), options);
+  simulator.run();
+  const result = summarise(simulator, 0);
+  const ledger = simulator.nodes[4]!.ledger;
+  const held = result.proposals
+    .map((p) => p.agentId)
+    .filter((agent) => ledger.record(agent, SIM_PRINCIPAL) !== null);
+  return { simulator, result, held };
+}
+
+const EVERY_AGENT = Array.from({ length: 10 }, (_, i) => `agent-${i}`);
+
 describe('simulator: crash and restart from storage', () => {
-  it('node 4 keeps what it stored before the crash, misses what was committed while down, and takes new commits', () => {
-    const { simulator, result } = simulate('crash-restart', { seed: 1 });
+  it('node 4, down 4 s, keeps what it stored and is told on reconnecting of the recent commits it missed', () => {
+    const { simulator, result } = simulate('crash-restart', { seed: 1, keepLog: true });
     assert.deepEqual(result.violations, []);
     assert.equal(result.engines.restarts, 1);
     const node4 = simulator.nodes[4]!.ledger;
-    const reachedNode4 = result.proposals
-      .map((p) => p.agentId)
-      .filter((agent) => node4.record(agent, SIM_PRINCIPAL) !== null);
-    assert.deepEqual(reachedNode4, ['agent-0', 'agent-1', 'agent-6', 'agent-7', 'agent-8', 'agent-9']);
+    assert.deepEqual(
+      result.proposals.map((p) => p.agentId).filter((agent) => node4.record(agent, SIM_PRINCIPAL) !== null),
+      EVERY_AGENT,
+    );
     for (const proposal of result.proposals) assert.equal(proposal.status, 'committed');
-    assert.equal(new Set(result.stateHashes.filter((_, i) => i !== 4)).size, 1, 'the nine others agree');
-    assert.notEqual(result.stateHashes[4], result.stateHashes[0]);
+    assert.equal(result.converged, true);
+    // Each neighbour's IHAVE on the new link, then node 4's GRAFT for what it lacks.
+    assert.ok(result.log.some((line) => / n4 <n\d IHAVE /.test(line)));
+    assert.ok(result.log.some((line) => / n\d <n4 GRAFT /.test(line)));
   });
 
-  it('with the oracle sync plugged in, the restarted node catches up', () => {
-    const result = simulate('crash-restart', { seed: 1, sync: new OracleSync() }).result;
-    assert.equal(result.converged, true);
+  it('down 7 s, longer than recent ids are announced: misses the older commits; the oracle sync catches it up', () => {
+    const { result, held } = away('crash', 2_200, 9_200, { seed: 1 });
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(held, ['agent-0', ...EVERY_AGENT.slice(4)]);
+    assert.notEqual(result.stateHashes[4], result.stateHashes[0]);
+    assert.equal(new Set(result.stateHashes.filter((_, i) => i !== 4)).size, 1, 'the nine others agree');
+    assert.equal(away('crash', 2_200, 9_200, { seed: 1, sync: new OracleSync() }).result.converged, true);
   });
 });
 
@@ -170,22 +194,18 @@ describe('simulator: one node 5 minutes ahead (allowed skew 60 s)', () => {
 });
 
 describe('simulator: churn (connections close, the engine keeps running)', () => {
-  it('a node away from 3.2 s to 7.2 s misses what committed meanwhile and takes later commits, without a restart', () => {
-    const file = {
-      ...scenarioFile('crash-restart'),
-      faults: { disconnects: [{ node: 4, atMs: 3200, backMs: 7200 }] },
-    };
-    const simulator = new Simulator(loadScenario(file), { seed: 1, keepLog: true });
-    simulator.run();
-    const result = summarise(simulator, 0);
+  it('a node away from 3.2 s to 7.2 s, without a restart, is told of what committed meanwhile', () => {
+    const { result, held } = away('disconnect', 3_200, 7_200, { seed: 1, keepLog: true });
     assert.deepEqual(result.violations, []);
     assert.equal(result.engines.restarts, 0);
-    const ledger = simulator.nodes[4]!.ledger;
-    const held = result.proposals
-      .map((p) => p.agentId)
-      .filter((agent) => ledger.record(agent, SIM_PRINCIPAL) !== null);
-    assert.deepEqual(held, ['agent-0', 'agent-1', 'agent-6', 'agent-7', 'agent-8', 'agent-9']);
+    assert.deepEqual(held, EVERY_AGENT);
     assert.ok(result.log.some((line) => / n4 disconnect$/.test(line)));
+  });
+
+  it('away from 2.2 s to 9.2 s it misses the commits no longer announced and takes the recent and later ones', () => {
+    const { result, held } = away('disconnect', 2_200, 9_200, { seed: 1 });
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(held, ['agent-0', ...EVERY_AGENT.slice(4)]);
   });
 });
 

@@ -38,11 +38,20 @@ export function duplicateFrom(
   if (!onTree(type)) return;
   if (state.tree.duplicate(key, origin, peerId, nowOf(state)))
     state.modules.output.send(peerId, { type: 'PRUNE', version: PROTOCOL_VERSION, origin });
+  graftIfCut(state, origin, peerId);
 }
 
 export function handlePrune(state: EngineState, from: string, message: Prune): Outcome<unknown> {
   state.tree.pruned(from, message.origin);
+  graftIfCut(state, message.origin, from);
   return accept(undefined);
+}
+
+/** A link just went lazy for `origin`: if none is left eager, one is grafted back (GossipTree.graftIfCut). */
+function graftIfCut(state: EngineState, origin: string, pruned: string): void {
+  const graft = state.tree.graftIfCut(origin, pruned);
+  if (graft !== null)
+    state.modules.output.send(graft.peerId, { type: 'GRAFT', version: PROTOCOL_VERSION, ids: graft.ids });
 }
 
 export function handleIHave(state: EngineState, from: string, message: IHave): Outcome<unknown> {
@@ -63,6 +72,12 @@ export function handleGraft(state: EngineState, from: string, message: Graft): O
   const ids = state.tree.recentFor(from, message.ids.length === 0, now).filter((id) => !asked.has(id));
   if (ids.length > 0) output.send(from, { type: 'IHAVE', version: PROTOCOL_VERSION, ids });
   return accept(undefined);
+}
+
+/** A link opened: eager in every tree, and told the ids of recent messages it is not known to hold. */
+export function linkOpened(state: EngineState, peerId: string): void {
+  const ids = state.tree.connected(peerId, nowOf(state));
+  if (ids.length > 0) state.modules.output.send(peerId, { type: 'IHAVE', version: PROTOCOL_VERSION, ids });
 }
 
 /** A link closed: if it carried a tree here, every lazy link is grafted back until duplicates prune it again. */

@@ -32,6 +32,7 @@ import {
   handleGraft,
   handleIHave,
   handlePrune,
+  linkOpened,
   peerGone,
   spread,
   tickTree,
@@ -353,11 +354,11 @@ export class MeshEngine {
 
   // ---- Peers and time ----------------------------------------------------------------------------------
 
-  /** A neighbour finished its handshake: it gets this node's rotation and the announces it may have missed. */
+  /** A neighbour finished its handshake: it gets this node's rotation and the announces and ids it may lack. */
   peerConnected(peerId: string): void {
     const { state } = this;
     const { output } = state.modules;
-    state.tree.connected(peerId);
+    linkOpened(state, peerId);
     if (state.ownRotation !== null) output.send(peerId, state.ownRotation);
     // The first announce is broadcast, which already reaches this peer; later ones it gets from the book.
     const first = state.ownAnnounce === null;

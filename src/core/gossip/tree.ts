@@ -102,6 +102,12 @@ export class GossipTree<M> {
   private lastRound = Number.NEGATIVE_INFINITY;
   /** Where the turn over lazy neighbours continues. */
   private turn = 0;
+  /** The connected neighbours (connected minus disconnected): who could push to this node. */
+  private readonly neighbours = new Set<string>();
+  /** Per origin, the key of its newest message handled here, to graft a link back with (graftIfCut). */
+  private readonly newest = new Map<string, string>();
+  /** Where the turn over neighbours to graft back continues. */
+  private cutTurn = 0;
 
   constructor(readonly options: TreeOptions = DEFAULT_TREE) {
     this.cache = new TimeCache(options.cacheMs, CACHE_CAPACITY);
@@ -118,6 +124,7 @@ export class GossipTree<M> {
   accepted(key: string, origin: string, message: M, from: string | null, now: number): ReadonlySet<string> {
     this.forget(key);
     this.cache.set(key, { message, origin }, now);
+    this.newest.set(origin, key);
     if (from !== null) {
       this.holds(key, from, now);
       this.lazy.get(origin)?.delete(from);
@@ -162,9 +169,12 @@ export class GossipTree<M> {
     const found: M[] = [];
     for (const id of ids.slice(0, this.options.maxIds)) {
       const entry = this.cache.get(id, now);
-      // Each message goes to a peer once: asking again for what it was sent (or sent us) costs nothing here.
-      if (entry === undefined || this.holders.get(id, now)?.has(peerId)) continue;
+      if (entry === undefined) continue;
+      // Asking for an id grafts the link into its origin's tree even when the asker holds it: a node cut off
+      // from a tree asks with the newest id it has (graftIfCut).
       this.lazy.get(entry.origin)?.delete(peerId);
+      // Each message goes to a peer once: asking again for what it was sent (or sent us) costs nothing here.
+      if (this.holders.get(id, now)?.has(peerId)) continue;
       this.holds(id, peerId, now);
       found.push(entry.message);
     }
@@ -220,9 +230,35 @@ export class GossipTree<M> {
     }
   }
 
-  /** A new link starts eager in every tree. */
-  connected(peerId: string): void {
+  /**
+   * A new link starts eager in every tree. Returns the ids of recent messages to announce to the new neighbour:
+   * what was handled while it was not linked here reaches it by no push, and a light node has no sync to repair it.
+   */
+  connected(peerId: string, now: number): string[] {
+    this.neighbours.add(peerId);
     for (const lazy of this.lazy.values()) lazy.delete(peerId);
+    return this.fit(
+      this.window
+        .filter(({ key }) => this.cache.has(key, now) && !this.holders.get(key, now)?.has(peerId))
+        .map(({ key }) => key),
+    );
+  }
+
+  /**
+   * When every link of this node is lazy for `origin` (PRUNEs crossing copies in flight can prune a node from
+   * all sides at once), nothing of that origin reaches it any more: one link, in turn and other than `not` when
+   * there is a choice, is grafted back with the key of the origin's newest message here, which makes the
+   * neighbour push that origin's messages here again (grafted) and announce what it has that this node lacks.
+   */
+  graftIfCut(origin: string, not: string | null): GraftRequest | null {
+    const lazy = this.lazy.get(origin);
+    const key = this.newest.get(origin);
+    if (lazy === undefined || key === undefined || this.neighbours.size === 0) return null;
+    for (const peer of this.neighbours) if (!lazy.has(peer)) return null;
+    const choices = [...this.neighbours].filter((peer) => peer !== not || this.neighbours.size === 1).sort();
+    const peerId = choices[this.cutTurn++ % choices.length]!;
+    lazy.delete(peerId);
+    return { peerId, ids: [key] };
   }
 
   /**
@@ -230,6 +266,7 @@ export class GossipTree<M> {
    * (returned, to be sent an empty GRAFT), and the duplicates that follow prune the surplus again.
    */
   disconnected(peerId: string): string[] {
+    this.neighbours.delete(peerId);
     this.regraftOwed.delete(peerId);
     let eager = this.lazy.size === 0;
     for (const lazy of this.lazy.values()) if (!lazy.delete(peerId)) eager = true;

@@ -92,7 +92,7 @@ describe('GossipTree', () => {
     assert.equal(tree.isLazy('b', 'O'), false);
     tree.duplicate(null, 'O', 'c', 0);
     assert.equal(tree.isLazy('c', 'O'), true);
-    tree.connected('c');
+    tree.connected('c', 0);
     assert.equal(tree.isLazy('c', 'O'), false, 'a new connection starts eager');
   });
 
@@ -141,6 +141,41 @@ describe('GossipTree', () => {
       [],
       'a peer gone meanwhile is owed nothing',
     );
+  });
+
+  it('grafts one link back, with the newest id of the origin, once PRUNEs have left it no eager link', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    for (const peer of ['a', 'b', 'c']) tree.connected(peer, 0);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    tree.accepted('m2', 'O', 'two', 'b', 10);
+    tree.pruned('a', 'O');
+    tree.pruned('b', 'O');
+    assert.equal(tree.graftIfCut('O', 'b'), null, 'c still pushes O here');
+    tree.pruned('c', 'O');
+    // PRUNEs crossing copies in flight: every neighbour has stopped pushing O here.
+    assert.deepEqual(tree.graftIfCut('O', 'c'), { peerId: 'a', ids: ['m2'] }, 'not the link just pruned');
+    assert.equal(tree.isLazy('a', 'O'), false, 'eager again on this side');
+    assert.equal(tree.graftIfCut('O', 'c'), null, 'one link is enough');
+    assert.equal(tree.graftIfCut('P', null), null, 'an origin never handled here: nothing to graft with');
+  });
+
+  it('makes a link eager again for the origin of an id it asks for, even one it holds', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    tree.duplicate('m1', 'O', 'b', 1);
+    assert.equal(tree.isLazy('b', 'O'), true);
+    assert.deepEqual(tree.grafted('b', ['m1'], 2), [], 'b sent a copy: it is not sent one');
+    assert.equal(tree.isLazy('b', 'O'), false, 'but it gets O’s messages again');
+  });
+
+  it('tells a new link the ids of recent messages it is not known to hold', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    tree.accepted('m2', 'P', 'two', 'b', 10);
+    tree.announced('c', ['m2'], () => true, 20);
+    assert.deepEqual(tree.connected('c', 30), ['m1'], 'c announced m2: it holds it');
+    assert.deepEqual(tree.connected('d', 40), ['m1', 'm2']);
+    assert.deepEqual(tree.connected('e', 30_011), [], 'expired from the cache');
   });
 
   it('chases at most 512 ids first announced by one peer, so fake announcements cannot crowd out real ones', () => {
