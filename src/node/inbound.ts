@@ -15,6 +15,9 @@ import { SignaturePrepass } from './signature-prepass.js';
 
 /** Time budget of one inbound turn; bounds how long a critical frame can wait behind normal work. */
 const TURN_MS = 2;
+/** How long a turn waits for more frames (loop turns, frames): see SchedulerOptions.gatherTurns. */
+const GATHER_TURNS = 8;
+const GATHER_ITEMS = 64;
 
 interface InboundWork {
   readonly session: PeerSession;
@@ -54,6 +57,8 @@ export class InboundPath {
   constructor(private readonly deps: InboundDeps) {
     this.scheduler = new InboundScheduler<InboundWork>((next) => this.handleTurn(next), {
       turnMs: TURN_MS,
+      gatherTurns: GATHER_TURNS,
+      gatherItems: GATHER_ITEMS,
       now: () => deps.monotonic.now(),
     });
     this.prepass =

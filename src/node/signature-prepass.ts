@@ -8,6 +8,12 @@ import { Fifo } from '../net/fifo.js';
 /** Messages per batch at most, and checks: enough to amortise a worker round trip (~30 µs) over many checks. */
 const MAX_WORKS_PER_BATCH = 512;
 const MAX_CHECKS_PER_BATCH = 256;
+/**
+ * Event-loop turns a batch waits for more work while fewer than GATHER_WORKS are pending: sockets hand over one
+ * frame per turn each, and a batch of three would pay a worker round trip for three checks.
+ */
+const GATHER_TURNS = 8;
+const GATHER_WORKS = 64;
 
 export interface PrepassDeps<W> {
   readonly verifier: SignatureVerifier;
@@ -33,6 +39,8 @@ export class SignaturePrepass<W> {
   private stopped = false;
   /** Works pushed and not yet delivered. */
   private held = 0;
+  /** Turns the pending flush has waited so far to gather work. */
+  private waited = 0;
 
   constructor(private readonly deps: PrepassDeps<W>) {}
 
@@ -57,6 +65,12 @@ export class SignaturePrepass<W> {
 
   /** Cuts batches from the pending work while the verifier takes more. */
   private flush(): void {
+    if (this.pending.length < GATHER_WORKS && this.waited < GATHER_TURNS) {
+      this.waited++;
+      this.schedule();
+      return;
+    }
+    this.waited = 0;
     while (!this.stopped && this.pending.length > 0 && this.deps.verifier.canAcceptWork()) {
       this.startBatch();
     }

@@ -15,7 +15,11 @@ interface Harness {
 }
 
 /** Each item the handler takes costs `costMs` of fake time. */
-function harness(turnMs: number, costMs: number): Harness {
+function harness(
+  turnMs: number,
+  costMs: number,
+  gather: { turns: number; items: number } | null = null,
+): Harness {
   const clock = { now: 0 };
   const turns: string[][] = [];
   const scheduler = new InboundScheduler<string>(
@@ -27,7 +31,11 @@ function harness(turnMs: number, costMs: number): Harness {
       }
       turns.push(turn);
     },
-    { turnMs, now: () => clock.now },
+    {
+      turnMs,
+      now: () => clock.now,
+      ...(gather === null ? {} : { gatherTurns: gather.turns, gatherItems: gather.items }),
+    },
   );
   return { scheduler, turns, clock };
 }
@@ -38,10 +46,28 @@ describe('InboundScheduler', () => {
     current?.scheduler.stop();
     current = null;
   });
-  const make = (turnMs: number, costMs: number) => {
-    current = harness(turnMs, costMs);
+  const make = (turnMs: number, costMs: number, gather: { turns: number; items: number } | null = null) => {
+    current = harness(turnMs, costMs, gather);
     return current;
   };
+
+  it('gathers normal items for a few loop turns while few wait, not when enough do or one is critical', async () => {
+    const { scheduler, turns } = make(1_000, 1, { turns: 2, items: 3 });
+    scheduler.enqueue('normal', 'n1');
+    await nextTurn();
+    scheduler.enqueue('normal', 'n2');
+    await nextTurn();
+    assert.deepEqual(turns, [], 'two items: still gathering');
+    await nextTurn();
+    assert.deepEqual(turns, [['n1', 'n2']], 'handled once it waited its two turns');
+    for (const item of ['n3', 'n4', 'n5']) scheduler.enqueue('normal', item);
+    await nextTurn();
+    assert.deepEqual(turns.at(-1), ['n3', 'n4', 'n5'], 'three waiting: at once');
+    scheduler.enqueue('normal', 'n6');
+    scheduler.enqueue('critical', 'c1');
+    await nextTurn();
+    assert.deepEqual(turns.at(-1), ['c1', 'n6'], 'a critical item is never held back');
+  });
 
   it('runs nothing until a turn, then handles critical items before normal ones', async () => {
     const { scheduler, turns } = make(1_000, 1);

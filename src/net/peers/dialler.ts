@@ -113,6 +113,7 @@ export class Dialler {
         maxPayload: params.maxFrameBytes,
         handshakeTimeout: params.handshakeTimeoutMs,
         perMessageDeflate: false,
+        allowSynchronousEvents: false,
         ...this.deps.options.tlsClient,
       });
     } catch (error) {

@@ -43,6 +43,7 @@ export async function listen(options: ListenOptions, onSocket: SocketHandler): P
     path: MESH_PATH,
     maxPayload: options.maxFrameBytes,
     perMessageDeflate: false,
+    allowSynchronousEvents: false,
   });
   wss.on('connection', onSocket);
   const port = (server.address() as AddressInfo).port;
