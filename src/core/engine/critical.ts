@@ -141,6 +141,7 @@ const instantOf = (event: Blacklist): number => parseTimestamp(event.timestamp) 
 function applyRotation(state: EngineState, rotation: KeyRotation): void {
   const order = { at: parseTimestamp(rotation.timestamp) ?? 0, id: rotation.id, origin: rotation.origin };
   if (state.registry.applyRotation(rotation.origin, rotation.newNodeId, order, rotation.newPublicKey)) {
+    state.tree.renamed(rotation.origin, rotation.newNodeId);
     state.modules.events?.rotated?.(rotation.origin, rotation.newNodeId);
   }
 }

@@ -277,6 +277,13 @@ export class GossipTree<M> {
     return [...regrafted].sort();
   }
 
+  /** A neighbour moved to a new key: its link keeps its place in every tree under the new id. */
+  renamed(fromId: string, toId: string): void {
+    if (this.neighbours.delete(fromId)) this.neighbours.add(toId);
+    if (this.regraftOwed.delete(fromId)) this.regraftOwed.add(toId);
+    for (const lazy of this.lazy.values()) if (lazy.delete(fromId)) lazy.add(toId);
+  }
+
   isLazy(peerId: string, origin: string): boolean {
     return this.lazy.get(origin)?.has(peerId) ?? false;
   }

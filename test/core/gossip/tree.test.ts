@@ -159,6 +159,17 @@ describe('GossipTree', () => {
     assert.equal(tree.graftIfCut('P', null), null, 'an origin never handled here: nothing to graft with');
   });
 
+  it('keeps a neighbour’s place in every tree when it moves to a new key', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    for (const peer of ['a', 'b']) tree.connected(peer, 0);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    tree.pruned('b', 'O');
+    tree.renamed('b', 'b2');
+    assert.equal(tree.isLazy('b2', 'O'), true, 'still lazy, under its new id');
+    tree.pruned('a', 'O');
+    assert.deepEqual(tree.graftIfCut('O', 'a'), { peerId: 'b2', ids: ['m1'] }, 'the old id is no neighbour');
+  });
+
   it('makes a link eager again for the origin of an id it asks for, even one it holds', () => {
     const tree = new GossipTree<string>(OPTIONS);
     tree.accepted('m1', 'O', 'one', 'a', 0);
