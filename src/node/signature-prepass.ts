@@ -65,6 +65,7 @@ export class SignaturePrepass<W> {
 
   /** Cuts batches from the pending work while the verifier takes more. */
   private flush(): void {
+    if (this.pending.length === 0) return;
     if (this.pending.length < GATHER_WORKS && this.waited < GATHER_TURNS) {
       this.waited++;
       this.schedule();
