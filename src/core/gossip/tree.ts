@@ -193,6 +193,11 @@ export class GossipTree<M> {
       }
       this.regraftAnswered.set(peerId, true, now);
     }
+    return this.unheardBy(peerId, now);
+  }
+
+  /** Keys of the recent messages still cached that `peerId` is not known to hold, as many as fit one IHAVE. */
+  private unheardBy(peerId: string, now: number): string[] {
     return this.fit(
       this.window
         .filter(({ key }) => this.cache.has(key, now) && !this.holders.get(key, now)?.has(peerId))
@@ -237,11 +242,7 @@ export class GossipTree<M> {
   connected(peerId: string, now: number): string[] {
     this.neighbours.add(peerId);
     for (const lazy of this.lazy.values()) lazy.delete(peerId);
-    return this.fit(
-      this.window
-        .filter(({ key }) => this.cache.has(key, now) && !this.holders.get(key, now)?.has(peerId))
-        .map(({ key }) => key),
-    );
+    return this.unheardBy(peerId, now);
   }
 
   /**
