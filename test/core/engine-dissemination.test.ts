@@ -2,6 +2,7 @@
 // each message crosses each node once; what a tree link loses comes back by IHAVE and GRAFT.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PROTOCOL_VERSION } from '../../src/core/messages/fields.js';
 import type { Message } from '../../src/core/messages/schemas.js';
 import { EngineMesh, type TestEngine } from '../support/engines.js';
 import { EntryMaker } from '../support/entries.js';
@@ -123,5 +124,44 @@ describe('MeshEngine: dissemination over a tree', () => {
       0,
       'b did not prune the link the live copy came by',
     );
+  });
+
+  it('grafts a node cut from a tree back in, and keeps the link when the neighbour answers with a copy', () => {
+    const mesh = new EngineMesh({ stakes: [10, 10, 10] });
+    const [a, b, c] = mesh.nodes as [TestEngine, TestEngine, TestEngine];
+    for (const node of mesh.nodes)
+      for (const peer of mesh.nodes) if (peer !== node) node.engine.peerConnected(peer.engine.nodeId);
+    mesh.deliver();
+    for (let i = 0; i < 3; i++) {
+      a.engine.propose({ ...subject(i), trustScore: 500, event: 'SCORE_UPDATE' });
+      mesh.deliver();
+    }
+    // c's link to b is lazy for a's messages already (their copies crossed). PRUNEs crossing copies in flight: a's
+    // leaves c with no eager link for a, so it grafts b; b's, coming next, cuts it again, so it grafts a.
+    const origin = a.engine.nodeId;
+    c.engine.handle(a.engine.nodeId, { type: 'PRUNE', version: PROTOCOL_VERSION, origin });
+    c.engine.handle(b.engine.nodeId, { type: 'PRUNE', version: PROTOCOL_VERSION, origin });
+    const answer = mesh.deliver();
+    const grafts = answer.filter(({ from, message }) => from === c.engine.nodeId && message.type === 'GRAFT');
+    assert.deepEqual(
+      grafts.map(({ to }) => to),
+      [b.engine.nodeId, a.engine.nodeId],
+      'each time c grafts one link back, not the one just pruned',
+    );
+    assert.ok(
+      answer.some(
+        ({ from, to, message }) =>
+          from === a.engine.nodeId && to === c.engine.nodeId && message.type !== 'IHAVE',
+      ),
+      'a answered its GRAFT with the message named, which c holds',
+    );
+    assert.ok(
+      !answer.some(({ from, message }) => from === c.engine.nodeId && message.type === 'PRUNE'),
+      'the answer did not prune the link again',
+    );
+    // The next update of a reaches c by that link alone.
+    a.engine.propose({ ...subject(9), trustScore: 600, event: 'SCORE_UPDATE' });
+    mesh.deliver({ filter: (from, to) => !(from === b.engine.nodeId && to === c.engine.nodeId) });
+    assert.equal(c.ledger.size(), 4, 'committed at c with b → c cut');
   });
 });

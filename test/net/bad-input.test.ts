@@ -181,6 +181,17 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     assert.ok(seenByNode.has(alert.id), 'the first copy was accepted');
     assert.ok(logs.some((r) => r.msg === 'message dropped' && r.code === 'TM_ERR_DUPLICATE'));
     await waitFor(() => seenByHonest.has(alert.id), 2_000, 'the first copy forwarded');
+    // A byte-identical copy, whichever path drops it (the frame filter unparsed, or the engine's seen-cache).
+    const dropped = () => node.stats().engine.duplicatesDropped + node.stats().duplicateFramesDropped;
+    const droppedBefore = dropped();
+    const scoreOf = () => internals(node).judge.scoreOf(attacker.signer.nodeId);
+    const since = Date.now();
+    const scoreBefore = scoreOf();
+    attacker.sendJson(alert);
+    await waitFor(() => dropped() > droppedBefore, 2_000, 'the byte-identical copy dropped');
+    // Scores decay towards zero (half-life 60 s), so no lower than this without a penalty (an excess costs 1).
+    const floor = Math.min(scoreBefore, scoreBefore * 0.5 ** ((Date.now() - since) / 60_000));
+    assert.ok(scoreOf() >= floor - 1e-9, `a copy costs the sender no score (${scoreBefore} → ${scoreOf()})`);
     assert.equal(attacker.closed, false);
     assert.ok(node.isConnectedTo(attacker.signer.nodeId));
     await assertStillServing();

@@ -49,7 +49,7 @@ export function handlePrune(state: EngineState, from: string, message: Prune): O
 
 /** A link just went lazy for `origin`: if none is left eager, one is grafted back (GossipTree.graftIfCut). */
 function graftIfCut(state: EngineState, origin: string, pruned: string): void {
-  const graft = state.tree.graftIfCut(origin, pruned);
+  const graft = state.tree.graftIfCut(origin, pruned, nowOf(state));
   if (graft !== null)
     state.modules.output.send(graft.peerId, { type: 'GRAFT', version: PROTOCOL_VERSION, ids: graft.ids });
 }

@@ -1,5 +1,6 @@
 // Which neighbours get a gossiped message eagerly: a Plumtree-style spanning tree per origin, with lazy repair.
 // Pure bookkeeping on the time passed in; the engine sends what it decides (PRUNE, IHAVE, GRAFT, copies).
+import { MissingIds } from './missing.js';
 import { TimeCache } from './time-cache.js';
 
 export interface TreeOptions {
@@ -38,16 +39,6 @@ export const DEFAULT_TREE: TreeOptions = {
 
 /** Messages kept for GRAFT answers, and keys whose holders are known, at most. */
 const CACHE_CAPACITY = 20_000;
-/** Ids announced to this node but not received, chased at most. */
-const MISSING_CAPACITY = 4_096;
-/**
- * Ids first announced by one peer chased at most: a peer announcing ids that do not exist fills only its own
- * share, and the ids honest peers announce are still chased.
- */
-const MISSING_PER_ANNOUNCER = 512;
-/** Times one missing id is asked for, each time of the next announcer, before it is given up (sync repairs). */
-const GRAFT_ATTEMPTS = 3;
-
 export interface LazyAnnouncement {
   readonly peerId: string;
   readonly ids: string[];
@@ -56,12 +47,6 @@ export interface LazyAnnouncement {
 export interface GraftRequest {
   readonly peerId: string;
   readonly ids: string[];
-}
-
-interface Missing {
-  readonly announcers: string[];
-  due: number;
-  attempts: number;
 }
 
 interface Recent {
@@ -85,9 +70,7 @@ export class GossipTree<M> {
   private readonly cache: TimeCache<{ message: M; origin: string }>;
   /** Peers known to hold a message (sent it to us or announced it): it is never sent or announced to them. */
   private readonly holders: TimeCache<Set<string>>;
-  private readonly missing = new Map<string, Missing>();
-  /** Ids being chased, by the peer that announced each first. */
-  private readonly chasedFor = new Map<string, number>();
+  private readonly missing: MissingIds;
   /** PRUNEs sent lately, by `peer origin`: repeated at most once an interval. */
   private readonly pruneSent: TimeCache<true>;
   /** Peers whose empty GRAFT was answered lately: one answer (an IHAVE of recent ids) per interval each. */
@@ -104,8 +87,13 @@ export class GossipTree<M> {
   private turn = 0;
   /** The connected neighbours (connected minus disconnected): who could push to this node. */
   private readonly neighbours = new Set<string>();
-  /** Per origin, the key of its newest message handled here, to graft a link back with (graftIfCut). */
-  private readonly newest = new Map<string, string>();
+  /** Per origin, its newest message handled here (key, when), to graft a link back with (graftIfCut). */
+  private readonly newest = new Map<string, { readonly key: string; readonly at: number }>();
+  /**
+   * Cut GRAFTs sent lately, by `peer origin`: the copy the neighbour may answer with (it does not know which of its
+   * pushes arrived) is no reason to prune the link just grafted.
+   */
+  private readonly cutGrafted: TimeCache<true>;
   /** Where the turn over neighbours to graft back continues. */
   private cutTurn = 0;
 
@@ -114,6 +102,8 @@ export class GossipTree<M> {
     this.holders = new TimeCache(options.cacheMs, CACHE_CAPACITY);
     this.pruneSent = new TimeCache(options.lazyIntervalMs, CACHE_CAPACITY);
     this.regraftAnswered = new TimeCache(options.lazyIntervalMs, CACHE_CAPACITY);
+    this.cutGrafted = new TimeCache(options.lazyIntervalMs, CACHE_CAPACITY);
+    this.missing = new MissingIds(options.graftAfterMs);
   }
 
   /**
@@ -122,9 +112,9 @@ export class GossipTree<M> {
    * those lazy for its origin and those that hold it already.
    */
   accepted(key: string, origin: string, message: M, from: string | null, now: number): ReadonlySet<string> {
-    this.forget(key);
+    this.missing.forget(key);
     this.cache.set(key, { message, origin }, now);
-    this.newest.set(origin, key);
+    this.newest.set(origin, { key, at: now });
     if (from !== null) {
       this.holds(key, from, now);
       this.lazy.get(origin)?.delete(from);
@@ -141,11 +131,15 @@ export class GossipTree<M> {
    */
   duplicate(key: string | null, origin: string, peerId: string, now: number): boolean {
     if (key !== null) {
-      this.forget(key);
+      this.missing.forget(key);
       this.holds(key, peerId, now);
     }
     const lazy = this.lazySet(origin);
     const link = `${peerId} ${origin}`;
+    if (this.cutGrafted.has(link, now)) {
+      this.cutGrafted.delete(link);
+      return false;
+    }
     // Already lazy here yet still pushing: its side missed our PRUNE or grafted us since. Say it again, at most
     // once an interval per link and origin, so that a one-sided eager link cannot last.
     if (lazy.has(peerId) && this.pruneSent.has(link, now)) return false;
@@ -222,16 +216,7 @@ export class GossipTree<M> {
     for (const id of ids.slice(0, this.options.maxIds)) {
       this.holds(id, peerId, now);
       if (has(id)) continue;
-      const known = this.missing.get(id);
-      if (known !== undefined) {
-        if (!known.announcers.includes(peerId)) known.announcers.push(peerId);
-      } else if (
-        this.missing.size < MISSING_CAPACITY &&
-        (this.chasedFor.get(peerId) ?? 0) < MISSING_PER_ANNOUNCER
-      ) {
-        this.missing.set(id, { announcers: [peerId], due: now + this.options.graftAfterMs, attempts: 0 });
-        this.chasedFor.set(peerId, (this.chasedFor.get(peerId) ?? 0) + 1);
-      }
+      this.missing.announced(id, peerId, now);
     }
   }
 
@@ -250,16 +235,20 @@ export class GossipTree<M> {
    * all sides at once), nothing of that origin reaches it any more: one link, in turn and other than `not` when
    * there is a choice, is grafted back with the key of the origin's newest message here, which makes the
    * neighbour push that origin's messages here again (grafted) and announce what it has that this node lacks.
+   * Only a key well inside the cache period is used, so that the neighbour still knows it: a key it has
+   * forgotten would leave the link eager on this side only. The copy it may answer with prunes nothing.
    */
-  graftIfCut(origin: string, not: string | null): GraftRequest | null {
+  graftIfCut(origin: string, not: string | null, now: number): GraftRequest | null {
     const lazy = this.lazy.get(origin);
-    const key = this.newest.get(origin);
-    if (lazy === undefined || key === undefined || this.neighbours.size === 0) return null;
+    const newest = this.newest.get(origin);
+    if (lazy === undefined || newest === undefined || this.neighbours.size === 0) return null;
+    if (now - newest.at > this.options.cacheMs / 2) return null;
     for (const peer of this.neighbours) if (!lazy.has(peer)) return null;
     const choices = [...this.neighbours].filter((peer) => peer !== not || this.neighbours.size === 1).sort();
     const peerId = choices[this.cutTurn++ % choices.length]!;
     lazy.delete(peerId);
-    return { peerId, ids: [key] };
+    this.cutGrafted.set(`${peerId} ${origin}`, true, now);
+    return { peerId, ids: [newest.key] };
   }
 
   /**
@@ -344,39 +333,16 @@ export class GossipTree<M> {
   }
 
   private overdue(now: number, connected: (peerId: string) => boolean): GraftRequest[] {
-    const byPeer = new Map<string, string[]>();
-    for (const [id, entry] of this.missing) {
-      if (entry.due > now) continue;
-      const live = entry.announcers.filter(connected);
-      const announcer = live[entry.attempts % Math.max(1, live.length)];
-      if (announcer === undefined || entry.attempts >= GRAFT_ATTEMPTS) {
-        this.forget(id);
-        continue;
-      }
-      entry.attempts++;
-      entry.due = now + this.options.graftAfterMs;
-      const ids = byPeer.get(announcer) ?? [];
-      ids.push(id);
-      byPeer.set(announcer, ids);
-    }
     // What does not fit one GRAFT waits for its next try.
-    return [...byPeer].map(([peerId, ids]) => ({ peerId, ids: this.fit(ids) }));
+    return [...this.missing.overdue(now, connected)].map(([peerId, ids]) => ({ peerId, ids: this.fit(ids) }));
   }
 
   prune(now: number): void {
     this.cache.prune(now);
     this.holders.prune(now);
-  }
-
-  /** Stops chasing an id, and frees its place in the share of the peer that announced it first. */
-  private forget(key: string): void {
-    const entry = this.missing.get(key);
-    if (entry === undefined) return;
-    this.missing.delete(key);
-    const first = entry.announcers[0]!;
-    const left = (this.chasedFor.get(first) ?? 1) - 1;
-    if (left > 0) this.chasedFor.set(first, left);
-    else this.chasedFor.delete(first);
+    this.cutGrafted.prune(now);
+    for (const [origin, { at }] of this.newest)
+      if (now - at > this.options.cacheMs) this.newest.delete(origin);
   }
 
   private lazySet(origin: string): Set<string> {

@@ -150,13 +150,44 @@ describe('GossipTree', () => {
     tree.accepted('m2', 'O', 'two', 'b', 10);
     tree.pruned('a', 'O');
     tree.pruned('b', 'O');
-    assert.equal(tree.graftIfCut('O', 'b'), null, 'c still pushes O here');
+    assert.equal(tree.graftIfCut('O', 'b', 20), null, 'c still pushes O here');
     tree.pruned('c', 'O');
     // PRUNEs crossing copies in flight: every neighbour has stopped pushing O here.
-    assert.deepEqual(tree.graftIfCut('O', 'c'), { peerId: 'a', ids: ['m2'] }, 'not the link just pruned');
+    assert.deepEqual(tree.graftIfCut('O', 'c', 20), { peerId: 'a', ids: ['m2'] }, 'not the link just pruned');
     assert.equal(tree.isLazy('a', 'O'), false, 'eager again on this side');
-    assert.equal(tree.graftIfCut('O', 'c'), null, 'one link is enough');
-    assert.equal(tree.graftIfCut('P', null), null, 'an origin never handled here: nothing to graft with');
+    assert.equal(tree.graftIfCut('O', 'c', 20), null, 'one link is enough');
+    assert.equal(tree.graftIfCut('P', null, 20), null, 'an origin never handled here: nothing to graft with');
+  });
+
+  it('does not prune the link a cut GRAFT went to for the copy it answers with', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    for (const peer of ['a', 'b']) tree.connected(peer, 0);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    tree.pruned('a', 'O');
+    tree.pruned('b', 'O');
+    assert.deepEqual(tree.graftIfCut('O', 'b', 10), { peerId: 'a', ids: ['m1'] });
+    // a pushed m1 here before, but does not know that it arrived: it answers the GRAFT with it.
+    assert.equal(tree.duplicate('m1', 'O', 'a', 20), false, 'the answer prunes nothing');
+    assert.equal(tree.isLazy('a', 'O'), false, 'the grafted link stays eager');
+    assert.equal(tree.duplicate('m1', 'O', 'a', 30), true, 'a later redundant copy prunes it as usual');
+  });
+
+  it('grafts back only with a key the neighbour still caches', () => {
+    const tree = new GossipTree<string>(OPTIONS);
+    for (const peer of ['a', 'b']) tree.connected(peer, 0);
+    tree.accepted('m1', 'O', 'one', 'a', 0);
+    tree.pruned('a', 'O');
+    tree.pruned('b', 'O');
+    assert.equal(
+      tree.graftIfCut('O', 'b', 15_001),
+      null,
+      'older than half the cache period: nothing to graft with',
+    );
+    tree.prune(30_001);
+    tree.accepted('m2', 'P', 'two', 'a', 30_001);
+    tree.pruned('a', 'P');
+    tree.pruned('b', 'P');
+    assert.deepEqual(tree.graftIfCut('P', 'b', 30_002), { peerId: 'a', ids: ['m2'] }, 'a fresh key is used');
   });
 
   it('keeps a neighbour’s place in every tree when it moves to a new key', () => {
@@ -167,7 +198,11 @@ describe('GossipTree', () => {
     tree.renamed('b', 'b2');
     assert.equal(tree.isLazy('b2', 'O'), true, 'still lazy, under its new id');
     tree.pruned('a', 'O');
-    assert.deepEqual(tree.graftIfCut('O', 'a'), { peerId: 'b2', ids: ['m1'] }, 'the old id is no neighbour');
+    assert.deepEqual(
+      tree.graftIfCut('O', 'a', 1),
+      { peerId: 'b2', ids: ['m1'] },
+      'the old id is no neighbour',
+    );
   });
 
   it('makes a link eager again for the origin of an id it asks for, even one it holds', () => {
