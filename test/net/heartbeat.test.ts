@@ -1,7 +1,8 @@
-// Acceptance test of the heartbeat (issue #2, item 5): a peer silent for three intervals is dropped with
-// TM_ERR_PEER_TIMEOUT, while peers that answer the node's PINGs stay connected over the same period.
+// The heartbeat: a peer silent for three intervals is dropped with TM_ERR_PEER_TIMEOUT, while peers that answer the
+// node's PINGs stay connected over the same period; on a link the dialler keeps alive, the other side stays quiet.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ErrorCode } from '../../src/core/errors.js';
 import { internals } from '../../src/node/internals.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
@@ -64,5 +65,47 @@ describe('heartbeat: PING every interval, silent peers dropped after three', () 
       'so were the neighbour’s',
     );
     assert.deepEqual(disconnects, [[silent.signer.nodeId, 'TM_ERR_PEER_TIMEOUT']], 'nobody else was dropped');
+  });
+});
+
+describe('heartbeat: the dialling side keeps an idle link alive', () => {
+  // Long enough an interval that the dialler below, pinging four times as often, cannot look silent for 1.5 of
+  // them unless this process stalls for over half a second.
+  const INTERVAL_MS = 400;
+  const mesh = new TestMesh(testNetwork([10, 10], {}, { heartbeatMs: INTERVAL_MS }));
+  after(() => mesh.cleanup());
+
+  test('the accepting node pings a dialler that pings it only to time the round trip, and answers every PING', async () => {
+    const node = await mesh.start(testKeyPair(0));
+    const dialler = await RawPeer.connect(node.endpoint, testKeyPair(1), mesh.network.networkId, mesh);
+    dialler.socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { type: string; timestamp?: string };
+      if (message.type === 'PING') dialler.sendJson({ type: 'PONG', timestamp: message.timestamp });
+    });
+    const since = Date.now();
+    await dialler.handshake();
+    await waitFor(() => node.isConnectedTo(dialler.signer.nodeId), 2_000, 'established');
+    const count = (type: string) => dialler.received.filter((m) => m.type === type).length;
+    let sent = 0;
+    const keepAlive = setInterval(() => {
+      dialler.sendJson({ type: 'PING', timestamp: new Date().toISOString() });
+      sent++;
+    }, INTERVAL_MS / 4);
+    try {
+      await sleep(6 * INTERVAL_MS);
+    } finally {
+      clearInterval(keepAlive);
+    }
+    await waitFor(() => count('PONG') >= sent, 2_000, 'every PING answered');
+    const elapsed = Date.now() - since;
+    // Once on its first beat, then once every 10 intervals: the round trip, never the link's liveness.
+    const allowed = 1 + Math.floor(elapsed / (10 * INTERVAL_MS));
+    assert.ok(count('PING') >= 1, 'the node timed the round trip');
+    assert.ok(
+      count('PING') <= allowed,
+      `${count('PING')} PINGs from the node in ${elapsed} ms (at most ${allowed})`,
+    );
+    assert.equal(typeof internals(node).peers.session(dialler.signer.nodeId)?.rttMs, 'number');
+    assert.ok(node.isConnectedTo(dialler.signer.nodeId));
   });
 });

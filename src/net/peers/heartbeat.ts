@@ -1,8 +1,14 @@
-// Liveness of established peers: a PING to each one silent for an interval, PONGs timed as round trips, and a
-// peer silent for `heartbeatMissLimit` intervals dropped. Any frame counts as a sign of life, not only a PONG.
+// Liveness of established peers: the dialling side PINGs a silent link, PONGs are timed as round trips, and a
+// peer silent for `heartbeatMissLimit` intervals is dropped. Any frame counts as a sign of life, not only a PONG.
 import type { Ping, Pong } from '../../core/messages/schemas.js';
 import { type Clock, isoTimestamp } from '../../core/time.js';
 import type { PeerManagerOptions, PeerSession, RefuseSession } from './interface.js';
+
+/** Intervals after which a peer is pinged however busy the link, to measure its round trip again. */
+const RTT_REFRESH_INTERVALS = 10;
+
+/** Intervals of silence after which the accepting side pings: 1.5, or less when peers are dropped sooner. */
+const acceptorQuiet = (missLimit: number) => Math.max(0.5, Math.min(1.5, missLimit - 1));
 
 export interface HeartbeatDeps {
   readonly options: Pick<PeerManagerOptions, 'network'>;
@@ -27,9 +33,13 @@ export class Heartbeat {
   }
 
   /**
-   * Pings every peer not heard from for half an interval — a peer that sent anything since is alive, and a PING
-   * would only cost two frames — and, so that its round-trip time stays current, any peer not pinged for
-   * `heartbeatMissLimit` intervals; drops those silent for `heartbeatMissLimit` intervals.
+   * One side of a link keeps it alive, so that an idle link costs one PING and one PONG an interval, not two of
+   * each: the side that dialled pings it once it has heard nothing for half an interval (a peer that sent anything
+   * since is alive); the side that accepted it pings only once it has heard nothing for an interval and a half
+   * (the dialler's PING is overdue: it may be another implementation that never pings; less when
+   * `heartbeatMissLimit` is below 3). Either side also pings a
+   * peer it has not pinged for RTT_REFRESH_INTERVALS (and on its first beat), so that its round-trip time stays
+   * current. Peers silent for `heartbeatMissLimit` intervals are dropped.
    */
   private beat(): void {
     const now = this.deps.clock.now();
@@ -38,9 +48,10 @@ export class Heartbeat {
     for (const session of this.deps.established()) {
       const silentMs = now - session.lastReceived;
       const sincePing = now - (this.lastPing.get(session) ?? Number.NEGATIVE_INFINITY);
+      const quietMs = heartbeatMs * (session.connection.outbound ? 0.5 : acceptorQuiet(heartbeatMissLimit));
       if (silentMs > heartbeatMs * heartbeatMissLimit) {
         this.deps.refuse(session, 'TM_ERR_PEER_TIMEOUT', `silent for ${silentMs} ms`);
-      } else if (silentMs >= heartbeatMs / 2 || sincePing >= heartbeatMs * heartbeatMissLimit) {
+      } else if (silentMs >= quietMs || sincePing >= heartbeatMs * RTT_REFRESH_INTERVALS) {
         this.lastPing.set(session, now);
         session.connection.send(ping, 'critical');
       }
