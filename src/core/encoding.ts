@@ -28,3 +28,16 @@ export function fromHex(text: string, length: number): Uint8Array | null {
 }
 
 export const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8');
+
+/** Lowercase hex (an id or digest) as unpadded base64url: 43 characters for 32 bytes instead of 64. */
+export function hexToBase64url(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64url');
+}
+
+/** The inverse of hexToBase64url for exactly `length` bytes in its canonical form; anything else is null. */
+export function base64urlToHex(text: string, length: number): string | null {
+  if (typeof text !== 'string' || text.length !== Math.ceil((length * 4) / 3)) return null;
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.length !== length || bytes.toString('base64url') !== text) return null;
+  return bytes.toString('hex');
+}

@@ -77,7 +77,8 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
     const vote = maker.vote(update, maker.signer(1));
     peer.sendJson(vote);
     peer.sendJson(vote);
-    peer.sendJson(maker.vote(update, maker.signer(1)));
+    // Signed again a moment later: the same id (every vote on an update has it), other bytes.
+    peer.sendJson(maker.vote(update, maker.signer(1), isoTimestamp(Date.parse(vote.timestamp) + 1)));
     await waitFor(dropped('TM_ERR_VOTE_DUPLICATE'), 2_000, 'VOTE_DUPLICATE');
     assert.ok(drops.some((drop) => drop.code === 'TM_ERR_DUPLICATE'));
     assert.equal(node.proposal(update.id)?.acceptWeight, 50, '20 + 30, not 20 + 60: exactly half, no commit');
@@ -122,11 +123,14 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
       origin: maker.signer(1).nodeId,
       originKey: maker.signer(1).publicKey,
       update,
-      votes: compactVotes([
-        maker.vote(update, maker.signer(1)),
-        maker.vote(other, maker.signer(2)),
-        maker.vote(update, maker.signer(3)),
-      ]),
+      votes: compactVotes(
+        [
+          maker.vote(update, maker.signer(1)),
+          maker.vote(other, maker.signer(2)),
+          maker.vote(update, maker.signer(3)),
+        ],
+        update,
+      ),
     });
     peer.sendJson(commit);
     await waitFor(dropped('TM_ERR_SIG_INVALID'), 2_000, 'SIG_INVALID');

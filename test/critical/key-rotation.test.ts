@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import { base64urlToHex } from '../../src/core/encoding.js';
 import type { ErrorCode } from '../../src/core/errors.js';
 import type { Vote } from '../../src/core/messages/schemas.js';
 import { generateKeyPair } from '../../src/crypto/sodium.js';
@@ -44,7 +45,7 @@ describe('key rotation', () => {
       c.submit({ agentId: 'agent', principalId: 'p', trustScore: 321, event: 'SCORE_UPDATE' }).id,
     );
     assert.equal(proposal.state, 'committed');
-    assert.ok(proposal.commit!.votes.some((vote) => vote.origin === newId));
+    assert.ok(proposal.commit!.votes.some((vote) => base64urlToHex(vote.o, 32) === newId));
     await waitFor(() => a.record('agent', 'p')?.trustScore === 321, 5_000, 'commit at a');
 
     // The old key is refused: for live messages, critical events and handshakes alike.

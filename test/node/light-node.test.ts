@@ -58,7 +58,7 @@ describe('light nodes', () => {
   test("a light node's cache stays under its byte budget while records stream past it", async () => {
     mesh = new TestMesh(testNetwork([100, 0]));
     const full = await mesh.start(testKeyPair(0));
-    const budget = 48 * 1024;
+    const budget = 40 * 1024;
     const light = await mesh.start(testKeyPair(1), { type: 'light', lightCacheBytes: budget });
     await mesh.link(light, full);
     let over = 0;

@@ -1,6 +1,6 @@
 // Builds real ledger entries for tests: commits with signed quorum votes (compact, as a COMMIT carries them),
 // revocations and other critical events, each signed by the real signing code with deterministic test keys.
-import { compactVotes } from '../../src/core/consensus/votes.js';
+import { compactVotes, voteIdOf } from '../../src/core/consensus/votes.js';
 import type { Crypto } from '../../src/core/crypto.js';
 import { PROTOCOL_VERSION, type TrustEvent } from '../../src/core/messages/fields.js';
 import type {
@@ -78,12 +78,15 @@ export class EntryMaker {
     });
   }
 
-  vote(update: TrustUpdate, voter: Signer): Vote {
+  /** An accepting vote on `update`, dated now unless `timestamp` says otherwise. */
+  vote(update: TrustUpdate, voter: Signer, timestamp?: string): Vote {
+    const updateDigest = messageDigest(this.crypto, this.networkId, update);
     return signMessage<Vote>(voter, this.networkId, {
-      ...this.envelope('VOTE', voter),
+      ...this.envelope('VOTE', voter, undefined, timestamp),
+      id: voteIdOf(updateDigest),
       updateId: update.id,
       updateOrigin: update.origin,
-      updateDigest: messageDigest(this.crypto, this.networkId, update),
+      updateDigest,
       decision: 'accept',
     });
   }
@@ -100,7 +103,10 @@ export class EntryMaker {
       signMessage<Commit>(origin, this.networkId, {
         ...this.envelope('COMMIT', origin, options.commitId),
         update,
-        votes: compactVotes(voters.map((index) => this.vote(update, this.signer(index)))),
+        votes: compactVotes(
+          voters.map((index) => this.vote(update, this.signer(index))),
+          update,
+        ),
       }),
     );
   }

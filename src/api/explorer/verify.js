@@ -108,23 +108,34 @@ async function digestOf(networkId, message) {
   return toHex(await crypto.subtle.digest('SHA-256', signingBytes(networkId, signedParts(message).unsigned)));
 }
 
+/** A compact vote's voter id (`o`, unpadded base64url of 32 bytes) in lowercase hex, or undefined if malformed. */
+export function voterIdOf(compact) {
+  if (typeof compact?.o !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(compact.o)) return undefined;
+  const binary = atob(`${compact.o.replaceAll('-', '+').replaceAll('_', '/')}=`);
+  // Canonical only (the spare bits of the last character zero), as nodes require.
+  const again = btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  return again === compact.o ? toHex(Uint8Array.from(binary, (char) => char.charCodeAt(0))) : undefined;
+}
+
 /**
  * The VOTE a commit's compact vote stands for (PROTOCOL.md §6.4): an accept of the commit's update, under the
- * voter's key. `publicKeyOf(nodeId)` gives the key, or undefined when this page does not know it.
+ * voter's key, with the id the update's digest fixes and the time the offset gives.
  */
 export function expandVote(commit, compact, updateDigest, publicKey) {
+  const proposed = Date.parse(commit.update?.timestamp);
+  const votedAt = new Date(proposed + compact.t);
   return {
     type: 'VOTE',
     version: commit.version,
-    id: compact.id,
-    timestamp: compact.timestamp,
-    origin: compact.origin,
+    id: `v-${updateDigest.slice(0, 32)}`,
+    timestamp: Number.isNaN(votedAt.getTime()) ? '' : votedAt.toISOString(),
+    origin: voterIdOf(compact),
     originKey: publicKey,
     updateId: commit.update?.id,
     updateOrigin: commit.update?.origin,
     updateDigest,
     decision: 'accept',
-    signature: compact.signature,
+    signature: compact.s,
   };
 }
 
@@ -139,10 +150,11 @@ async function verifyVotes(networkId, commit, publicKeyOf) {
   }
   const results = [];
   for (const vote of votes) {
-    const publicKey = publicKeyOf(vote?.origin);
+    const voter = voterIdOf(vote);
+    const publicKey = voter === undefined ? undefined : publicKeyOf(voter);
     if (publicKey === undefined) {
       const why = "voter's key unknown: not in the bridge's network file or rotations";
-      results.push({ label: 'VOTE (origin)', nodeId: vote?.origin, ok: false, why });
+      results.push({ label: 'VOTE (origin)', nodeId: voter, ok: false, why });
       continue;
     }
     results.push(...(await verifyMessage(networkId, expandVote(commit, vote, digest, publicKey))));
@@ -197,7 +209,7 @@ export async function verifyRecordSignatures(networkId, record, commit, publicKe
       continue;
     }
     // The first is the update's origin signing the update; each after it, a validator signing its accept vote.
-    const compact = index === 0 ? undefined : (commit.votes ?? []).find((vote) => vote.origin === nodeId);
+    const compact = index === 0 ? undefined : (commit.votes ?? []).find((vote) => voterIdOf(vote) === nodeId);
     const key = publicKeyOf(nodeId);
     if (compact && key === undefined) {
       results.push({ label, nodeId, ok: false, why: "voter's key unknown to this page" });

@@ -8,7 +8,7 @@ import { parseTimestamp } from '../time.js';
 import { markVerified, type Verified } from '../verified.js';
 import type { MessageVerifier } from '../verifier.js';
 import { contentProblem } from './judge.js';
-import { expandVote, isQuorum, voteWeight } from './votes.js';
+import { type CompactVoter, expandVote, isQuorum, voterOf, voteWeight } from './votes.js';
 
 export interface CommitContext {
   readonly crypto: Crypto;
@@ -70,8 +70,8 @@ export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Ve
   const contentCode = contentProblem(update);
   if (contentCode !== null) return reject(contentCode);
   const digest = proposal.value;
-  for (const { index, key } of weighted.value.votes) {
-    const vote = expandVote(commit, index, digest, key);
+  for (const { index, voter, key } of weighted.value.votes) {
+    const vote = expandVote(commit, index, voter, digest, key);
     const signature = context.verifier.verify(vote);
     if (signature.kind !== 'accept') return reject(signature.code, `vote by ${vote.origin.slice(0, 12)}`);
   }
@@ -81,7 +81,11 @@ export function verifyCommit(commit: Commit, context: CommitContext): Outcome<Ve
 export interface WeightedVotes {
   readonly acceptWeight: number;
   /** The votes that carry weight, by index in `commit.votes`, with the voter's key from the registry. */
-  readonly votes: ReadonlyArray<{ readonly index: number; readonly key: string }>;
+  readonly votes: ReadonlyArray<{
+    readonly index: number;
+    readonly voter: CompactVoter;
+    readonly key: string;
+  }>;
 }
 
 /**
@@ -92,10 +96,13 @@ export interface WeightedVotes {
  */
 export function weightedVotes(commit: Commit, at: number, context: CommitContext): Outcome<WeightedVotes> {
   const identities = new Set<string>();
-  const votes: Array<{ index: number; key: string }> = [];
+  const votes: Array<{ index: number; voter: CompactVoter; key: string }> = [];
   let acceptWeight = 0;
   let previous = '';
-  for (const [index, vote] of commit.votes.entries()) {
+  for (const [index, compact] of commit.votes.entries()) {
+    const vote = voterOf(compact, commit.update);
+    if (vote === null)
+      return reject('TM_ERR_SCHEMA_INVALID', `vote ${index}: voter id not canonical base64url`);
     const voter = vote.origin.slice(0, 12);
     if (vote.origin === previous) return reject('TM_ERR_VOTE_DUPLICATE', voter);
     if (vote.origin < previous) return reject('TM_ERR_VOTE_ORDER', voter);
@@ -107,7 +114,7 @@ export function weightedVotes(commit: Commit, at: number, context: CommitContext
     const key = context.registry.publicKeyOf(vote.origin);
     if (weight.weight === 0 || key === undefined) continue;
     acceptWeight += weight.weight;
-    votes.push({ index, key });
+    votes.push({ index, voter: vote, key });
   }
   return accept({ acceptWeight, votes });
 }

@@ -1,30 +1,62 @@
 // Votes: which update a vote binds to, how much stake it carries, and the running tally at the proposal's origin.
 // Weight comes from the registry (genesis stake moved along key rotations), so every node weighs a vote alike.
+
+import { base64urlToHex, hexToBase64url } from '../encoding.js';
 import type { ErrorCode } from '../errors.js';
 import type { Commit, CompactVote, TrustUpdate, Vote } from '../messages/schemas.js';
 import type { NodeRegistry } from '../nodes/registry.js';
-import { parseTimestamp } from '../time.js';
+import { isoTimestamp, parseTimestamp } from '../time.js';
 
-/** Null when the vote names exactly this update (id, origin and signed-bytes digest). */
+/** The id of every VOTE on the update with this digest: one vote per voter and update, so it need not travel. */
+export const voteIdOf = (updateDigest: string): string => `v-${updateDigest.slice(0, 32)}`;
+
+/** Null when the vote names exactly this update (id, origin and signed-bytes digest) under its fixed id. */
 export function voteMismatch(vote: Vote, update: TrustUpdate, updateDigest: string): ErrorCode | null {
   if (
     vote.updateId !== update.id ||
     vote.updateOrigin !== update.origin ||
-    vote.updateDigest !== updateDigest
+    vote.updateDigest !== updateDigest ||
+    vote.id !== voteIdOf(updateDigest)
   ) {
     return 'TM_ERR_VOTE_MISMATCH';
   }
   return null;
 }
 
-/** What a COMMIT keeps of an accepting vote: the rest is implied by the update and the registry. */
-export function compactVote(vote: Vote): CompactVote {
-  return { origin: vote.origin, id: vote.id, timestamp: vote.timestamp, signature: vote.signature };
+/** Who cast a compact vote and when, or null when its fields cannot be read (a non-canonical voter id). */
+export interface CompactVoter {
+  readonly origin: string;
+  readonly timestamp: string;
+}
+
+export function voterOf(compact: CompactVote, update: TrustUpdate): CompactVoter | null {
+  const origin = base64urlToHex(compact.o, 32);
+  const proposed = parseTimestamp(update.timestamp);
+  if (origin === null || proposed === null) return null;
+  const votedAt = proposed + compact.t;
+  if (!Number.isFinite(new Date(votedAt).getTime())) return null;
+  return { origin, timestamp: isoTimestamp(votedAt) };
+}
+
+/**
+ * What a COMMIT keeps of an accepting vote: the rest is implied by the update and the registry. Null for a vote
+ * that cannot be carried so (another id, or a time not in canonical form: the expansion would not be what was
+ * signed).
+ */
+export function compactVote(vote: Vote, update: TrustUpdate): CompactVote | null {
+  const voted = parseTimestamp(vote.timestamp);
+  const proposed = parseTimestamp(update.timestamp);
+  if (voted === null || proposed === null || isoTimestamp(voted) !== vote.timestamp) return null;
+  if (vote.id !== voteIdOf(vote.updateDigest)) return null;
+  return { o: hexToBase64url(vote.origin), t: voted - proposed, s: vote.signature };
 }
 
 /** A commit's votes: compact, sorted by voter id (one per voter, so the order is strict). */
-export function compactVotes(votes: readonly Vote[]): CompactVote[] {
-  return votes.map(compactVote).sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+export function compactVotes(votes: readonly Vote[], update: TrustUpdate): CompactVote[] {
+  return [...votes]
+    .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0))
+    .map((vote) => compactVote(vote, update))
+    .filter((vote): vote is CompactVote => vote !== null);
 }
 
 /**
@@ -35,11 +67,18 @@ export function compactVotes(votes: readonly Vote[]): CompactVote[] {
 const expansions = new WeakMap<Commit, Array<Vote | undefined>>();
 
 /**
- * The VOTE that the validator of `commit.votes[index]` signed: an accept for exactly this update, under the
- * voter's key (`originKey`, from the registry: an id has only the key whose SHA-256 it is). The same object is
- * returned again for the same commit, index, digest and key; any other input builds a new one.
+ * The VOTE that the validator of `commit.votes[index]` signed (`voter`, read by voterOf): an accept for exactly
+ * this update, under the voter's key (`originKey`, from the registry: an id has only the key whose SHA-256 it
+ * is). The same object is returned again for the same commit, index, digest and key; any other input builds a
+ * new one.
  */
-export function expandVote(commit: Commit, index: number, updateDigest: string, originKey: string): Vote {
+export function expandVote(
+  commit: Commit,
+  index: number,
+  voter: CompactVoter,
+  updateDigest: string,
+  originKey: string,
+): Vote {
   const compact = commit.votes[index]!;
   let held = expansions.get(commit);
   const cached = held?.[index];
@@ -50,15 +89,15 @@ export function expandVote(commit: Commit, index: number, updateDigest: string, 
   const vote: Vote = {
     type: 'VOTE',
     version: commit.version,
-    id: compact.id,
-    timestamp: compact.timestamp,
-    origin: compact.origin,
+    id: voteIdOf(updateDigest),
+    timestamp: voter.timestamp,
+    origin: voter.origin,
     originKey,
     updateId: update.id,
     updateOrigin: update.origin,
     updateDigest,
     decision: 'accept',
-    signature: compact.signature,
+    signature: compact.s,
   };
   if (held === undefined) {
     held = [];

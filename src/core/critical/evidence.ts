@@ -27,9 +27,9 @@ export function conflicts(context: CommitContext, a: SignedMessage, b: SignedMes
   const digestA = messageDigest(context.crypto, context.networkId, a);
   const digestB = messageDigest(context.crypto, context.networkId, b);
   if (digestA === digestB) return false;
-  if (a.type === b.type && a.id === b.id) return true;
   // Two votes on one update conflict only when they decide differently: an honest validator asked twice (after
-  // a restart, say) answers the same, and a stale replay of a proposal gets no second answer at all.
+  // a restart, say) answers the same, and a stale replay of a proposal gets no second answer at all. Both carry
+  // the one id of votes on that update, so the rule on ids below does not apply to them.
   if (a.type === 'VOTE' && b.type === 'VOTE') {
     return (
       a.updateId === b.updateId &&
@@ -38,6 +38,7 @@ export function conflicts(context: CommitContext, a: SignedMessage, b: SignedMes
       a.decision !== b.decision
     );
   }
+  if (a.type === b.type && a.id === b.id) return true;
   if (a.type === 'COMMIT' && b.type === 'COMMIT') return a.update.id === b.update.id;
   if (a.type === 'KEY_ROTATION' && b.type === 'KEY_ROTATION') return a.newNodeId !== b.newNodeId;
   return false;

@@ -55,6 +55,8 @@ function commitSignatures(state: EngineState, commit: Commit): SignedMessage[] {
   if (weighted.kind !== 'accept') return [];
   if (!isQuorum(weighted.value.acceptWeight, state.registry.totalActiveStake(at))) return [];
   const digest = messageDigest(context.crypto, context.networkId, commit.update);
-  const votes = weighted.value.votes.map(({ index, key }) => expandVote(commit, index, digest, key));
+  const votes = weighted.value.votes.map(({ index, voter, key }) =>
+    expandVote(commit, index, voter, digest, key),
+  );
   return [commit, commit.update, ...votes];
 }

@@ -3,7 +3,7 @@
 import { verifyCommit, voteInWindow } from '../consensus/commit.js';
 import { contentProblem, isFresh, judgeUpdate } from '../consensus/judge.js';
 import type { ProposalRecord } from '../consensus/proposals.js';
-import { compactVotes, voteMismatch, voteWeight } from '../consensus/votes.js';
+import { compactVotes, voteIdOf, voteMismatch, voteWeight } from '../consensus/votes.js';
 import { brokenRule } from '../critical/evidence.js';
 import type { ErrorCode } from '../errors.js';
 import { ledgerKey } from '../ledger.js';
@@ -117,6 +117,7 @@ function castVote(
   if (vote === undefined) {
     vote = signMessage<Vote>(state.signer, state.networkId, {
       ...envelope(state, 'VOTE'),
+      id: voteIdOf(digest),
       updateId: update.id,
       updateOrigin: update.origin,
       updateDigest: digest,
@@ -231,7 +232,7 @@ function commitProposal(state: EngineState, id: string): void {
     signOwn<Commit>(state, {
       type: 'COMMIT',
       update,
-      votes: compactVotes(state.proposals.acceptingVotes(id)),
+      votes: compactVotes(state.proposals.acceptingVotes(id), update),
     }),
   );
   state.modules.ledger.append(commit);

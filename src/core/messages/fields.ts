@@ -33,6 +33,16 @@ export const Timestamp = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',
   description: 'ISO 8601 UTC timestamp',
 });
+/** Exactly what `Date.prototype.toISOString` writes (three fraction digits): a VOTE's, which a COMMIT rebuilds. */
+export const CanonicalTimestamp = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
+  description: 'ISO 8601 UTC timestamp with milliseconds',
+});
+/** A node id as a compact vote carries it: its 32 bytes as unpadded base64url. */
+export const CompactNodeId = Type.String({
+  pattern: '^[A-Za-z0-9_-]{43}$',
+  description: 'base64url SHA-256 of the public key',
+});
 /**
  * Printable text: no control characters, and no lone UTF-16 surrogate (it has no UTF-8 or RFC 8785 form, so it
  * could not be signed). Written to mean the same with and without the regex `u` flag: the wire decoder tests it

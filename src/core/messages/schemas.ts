@@ -2,7 +2,9 @@
 // docs/PROTOCOL.md describes each one; field schemas come from fields.ts. All objects reject unknown properties.
 import { type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
 import {
+  CanonicalTimestamp,
   Capabilities,
+  CompactNodeId,
   Critical,
   Digest,
   Endpoints,
@@ -98,6 +100,10 @@ export const TrustUpdateSchema = gossipEnvelope('TRUST_UPDATE', {
 });
 
 export const VoteSchema = gossipEnvelope('VOTE', {
+  /** Fixed by the update (consensus/votes.ts voteIdOf): a voter's one vote on it, which a COMMIT need not name. */
+  id: MessageId,
+  /** Canonical, so that a COMMIT can carry it as an offset from the update's time. */
+  timestamp: CanonicalTimestamp,
   updateId: MessageId,
   updateOrigin: NodeId,
   /** SHA-256 of the update's signed bytes: binds the vote to exactly one update. */
@@ -108,11 +114,17 @@ export const VoteSchema = gossipEnvelope('VOTE', {
 });
 
 /**
- * An accepting VOTE as a COMMIT carries it: the fields the update and the registry cannot give. It expands to
- * the VOTE its validator signed (consensus/votes.ts expandVote; docs/PROTOCOL.md §6.4).
+ * An accepting VOTE as a COMMIT carries it: the fields the update and the registry cannot give, compactly — the
+ * voter's id in base64url (`o`), its time as milliseconds after the update's (`t`, negative within clock skew),
+ * its signature (`s`). It expands to the VOTE its validator signed (consensus/votes.ts expandVote;
+ * docs/PROTOCOL.md §6.4).
  */
 export const CompactVoteSchema = Type.Object(
-  { origin: NodeId, id: MessageId, timestamp: Timestamp, signature: Signature },
+  {
+    o: CompactNodeId,
+    t: Type.Integer({ minimum: -86_400_000, maximum: 86_400_000 }),
+    s: Signature,
+  },
   strict,
 );
 

@@ -1,5 +1,6 @@
 // The spec's MeshTrustRecord and the pure rules that derive it from committed updates and revocations.
 // The result depends only on the set of entries, never on their arrival order or duplicates (DESIGN §4).
+import { base64urlToHex } from '../encoding.js';
 import { ledgerKey, supersedes } from '../ledger.js';
 import type { Commit, Revocation } from '../messages/schemas.js';
 import { compareOrder, type OrderKey, parseTimestamp } from '../time.js';
@@ -62,7 +63,7 @@ export function historyItemOf(entry: RecordEntry): HistoryItem {
 /** The proof of a committed score: the origin's signature, then each accepting voter's, by node id. */
 export function signaturesOf(commit: Commit): NodeSignature[] {
   const votes = commit.votes
-    .map((vote) => ({ nodeId: vote.origin, signature: vote.signature }))
+    .map((vote) => ({ nodeId: base64urlToHex(vote.o, 32) ?? vote.o, signature: vote.s }))
     .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
   return [{ nodeId: commit.update.origin, signature: commit.update.payload.signature }, ...votes];
 }

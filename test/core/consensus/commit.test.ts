@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type CommitContext, verifyCommit } from '../../../src/core/consensus/commit.js';
-import { compactVote, expandVote } from '../../../src/core/consensus/votes.js';
-import { fromBase64, toBase64 } from '../../../src/core/encoding.js';
-import type { Commit, CompactVote } from '../../../src/core/messages/schemas.js';
+import { compactVote as compactOf, expandVote, voterOf } from '../../../src/core/consensus/votes.js';
+import { base64urlToHex, fromBase64, toBase64 } from '../../../src/core/encoding.js';
+import type { Commit, CompactVote, TrustUpdate, Vote } from '../../../src/core/messages/schemas.js';
 import type { Network } from '../../../src/core/network.js';
 import { NodeRegistry } from '../../../src/core/nodes/registry.js';
 import {
@@ -48,26 +48,66 @@ function flipByte(signature: string): string {
   return toBase64(bytes);
 }
 
-const byVoter = (a: CompactVote, b: CompactVote) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0);
+const voterId = (vote: CompactVote) => base64urlToHex(vote.o, 32)!;
+const byVoter = (a: CompactVote, b: CompactVote) =>
+  voterId(a) < voterId(b) ? -1 : voterId(a) > voterId(b) ? 1 : 0;
+const compactVote = (vote: Vote, update: TrustUpdate): CompactVote => compactOf(vote, update)!;
 
 describe('compact votes', () => {
   it('expand to exactly the VOTE each validator signed, the same object each time', () => {
     const make = new EntryMaker();
     const update = make.update(subject);
     const signed = [0, 1, 2].map((index) => make.vote(update, make.signer(index)));
-    const sorted = [...signed].sort((a, b) => byVoter(compactVote(a), compactVote(b)));
-    const commit = withVotes(make, make.commit(subject, {}, update), sorted.map(compactVote));
+    const sorted = [...signed].sort((a, b) => byVoter(compactVote(a, update), compactVote(b, update)));
+    const commit = withVotes(
+      make,
+      make.commit(subject, {}, update),
+      sorted.map((vote) => compactVote(vote, update)),
+    );
     const digest = messageDigest(sodiumCrypto, make.networkId, update);
     for (const [index, vote] of sorted.entries()) {
-      assert.deepEqual(commit.votes[index], compactVote(vote));
-      const expanded = expandVote(commit, index, digest, vote.originKey);
+      assert.deepEqual(commit.votes[index], compactVote(vote, update));
+      const voter = voterOf(commit.votes[index]!, update)!;
+      assert.deepEqual(voter, { origin: vote.origin, timestamp: vote.timestamp });
+      const expanded = expandVote(commit, index, voter, digest, vote.originKey);
       assert.deepEqual(expanded, vote);
-      assert.equal(expandVote(commit, index, digest, vote.originKey), expanded, 'memoised per commit');
+      assert.equal(expandVote(commit, index, voter, digest, vote.originKey), expanded, 'memoised per commit');
     }
+    const first = voterOf(commit.votes[0]!, update)!;
     assert.notEqual(
-      expandVote(commit, 0, '0'.repeat(64), sorted[0]!.originKey),
-      expandVote(commit, 0, digest, sorted[0]!.originKey),
+      expandVote(commit, 0, first, '0'.repeat(64), sorted[0]!.originKey),
+      expandVote(commit, 0, first, digest, sorted[0]!.originKey),
     );
+  });
+
+  it('carry a vote in about 150 bytes: voter id in base64url, its time as an offset, no id', () => {
+    const make = new EntryMaker();
+    const update = make.update(subject);
+    const vote = make.vote(update, make.signer(1));
+    const compact = compactVote(vote, update);
+    assert.deepEqual(Object.keys(compact), ['o', 't', 's']);
+    assert.equal(compact.t, Date.parse(vote.timestamp) - Date.parse(update.timestamp));
+    const bytes = JSON.stringify(compact).length;
+    assert.ok(bytes <= 160, `${bytes} B`);
+  });
+
+  it('cannot carry a vote under another id, nor read a voter id in a non-canonical encoding', () => {
+    const make = new EntryMaker();
+    const update = make.update(subject);
+    const vote = make.vote(update, make.signer(1));
+    assert.equal(compactOf({ ...vote, id: 'some-other-id' }, update), null);
+    const compact = compactVote(vote, update);
+    // The last of 43 base64url characters carries 2 bits that must be zero; flipping one names the same bytes.
+    const last = compact.o.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const variant = compact.o.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+    assert.equal(voterOf({ ...compact, o: variant }, update), null);
+    const commit = make.commit(subject, {}, update);
+    const votes = commit.votes.map((v, index) =>
+      index === 0 ? { ...v, o: v.o.slice(0, -1) + alphabet[alphabet.indexOf(v.o.at(-1)!) ^ 1] } : v,
+    );
+    const outcome = verifyCommit(withVotes(make, commit, votes), contextFor(make.network));
+    assert.equal(outcome.kind === 'reject' && outcome.code, 'TM_ERR_SCHEMA_INVALID');
   });
 
   it('a good commit verifies: its signature, the update and every vote, each once', () => {
@@ -81,9 +121,7 @@ describe('compact votes', () => {
   it('rejects a vote with one flipped signature byte (TM_ERR_SIG_INVALID)', () => {
     const make = new EntryMaker();
     const commit = make.commit(subject);
-    const votes = commit.votes.map((vote, index) =>
-      index === 1 ? { ...vote, signature: flipByte(vote.signature) } : vote,
-    );
+    const votes = commit.votes.map((vote, index) => (index === 1 ? { ...vote, s: flipByte(vote.s) } : vote));
     const outcome = verifyCommit(withVotes(make, commit, votes), contextFor(make.network));
     assert.equal(outcome.kind, 'reject');
     assert.equal(outcome.kind === 'reject' && outcome.code, 'TM_ERR_SIG_INVALID');
@@ -94,8 +132,8 @@ describe('compact votes', () => {
     const update = make.update(subject, { trustScore: 900 });
     const other = make.update(subject, { trustScore: 100 });
     const commit = make.commit(subject, {}, update);
-    const elsewhere = compactVote(make.vote(other, make.signer(2)));
-    const votes = commit.votes.map((vote) => (vote.origin === elsewhere.origin ? elsewhere : vote));
+    const elsewhere = compactVote(make.vote(other, make.signer(2)), other);
+    const votes = commit.votes.map((vote) => (vote.o === elsewhere.o ? { ...elsewhere, t: vote.t } : vote));
     const outcome = verifyCommit(withVotes(make, commit, votes), contextFor(make.network));
     assert.equal(outcome.kind === 'reject' && outcome.code, 'TM_ERR_SIG_INVALID');
   });
@@ -121,8 +159,8 @@ describe('compact votes', () => {
     const update = make.update(subject);
     const commit = make.commit(subject, { voters: [0, 1, 2] }, update);
     const garbage = (index: number): CompactVote => ({
-      ...compactVote(make.vote(update, make.signer(index))),
-      signature: toBase64(new Uint8Array(64)),
+      ...compactVote(make.vote(update, make.signer(index)), update),
+      s: toBase64(new Uint8Array(64)),
     });
     const padded = withVotes(make, commit, [...commit.votes, garbage(3), garbage(7)].sort(byVoter));
     const context = contextFor(make.network);
@@ -140,7 +178,7 @@ describe('compact votes', () => {
     const commit = withVotes(
       make,
       make.commit(subject, { voters: [0] }, update),
-      [0, 9].map((index) => compactVote(make.vote(update, make.signer(index)))).sort(byVoter),
+      [0, 9].map((index) => compactVote(make.vote(update, make.signer(index)), update)).sort(byVoter),
     );
     const knowing = new NodeRegistry(network);
     knowing.applyRotation(make.signer(2).nodeId, testSigner(9).nodeId, order, testSigner(9).publicKey);

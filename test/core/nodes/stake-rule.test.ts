@@ -2,6 +2,7 @@
 // committed rotations, falls to zero on a committed BLACKLIST from its date, and participation earns nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { base64urlToHex } from '../../../src/core/encoding.js';
 import { MemoryLedger } from '../../../src/core/memory/memory-ledger.js';
 import type { Commit, LedgerEntry } from '../../../src/core/messages/schemas.js';
 import { markVerified } from '../../../src/core/verified.js';
@@ -51,7 +52,7 @@ describe('the stake rule', () => {
     assert.ok(outsider.engine.stats.votesCast >= 20, 'the outsider did vote');
     for (const commit of packed)
       assert.ok(
-        commit.votes.every((vote) => vote.origin !== outsider.engine.nodeId),
+        commit.votes.every((vote) => base64urlToHex(vote.o, 32) !== outsider.engine.nodeId),
         'a weightless vote is never packed into a commit',
       );
   });

@@ -126,7 +126,7 @@ describe('answering sync requests', () => {
 
   test('pages fit small frames and still assemble to the block root', () => {
     const { index } = served();
-    const small: AnswerLimits = { maxFrameBytes: 6 * 1024 };
+    const small: AnswerLimits = { maxFrameBytes: 4 * 1024 };
     const { entries, pages } = fetchPart(index, 3, 'commits', small);
     assert.equal(entries.length, 12);
     assert.ok(pages > 3, `${pages} pages`);
