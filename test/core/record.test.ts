@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { voteIdOf } from '../../src/core/consensus/votes.js';
 import { conflicts } from '../../src/core/critical/evidence.js';
 import { ledgerKey } from '../../src/core/ledger.js';
 import type { Vote } from '../../src/core/messages/schemas.js';
@@ -58,7 +59,7 @@ describe('record state rules', () => {
     const rejectVote = signMessage<Vote>(voter, network.networkId, {
       type: 'VOTE',
       version: '1.0',
-      id: 'v-reject',
+      id: voteIdOf(accept.updateDigest),
       timestamp: accept.timestamp,
       origin: voter.nodeId,
       originKey: voter.publicKey,

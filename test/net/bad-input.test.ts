@@ -193,7 +193,10 @@ describe('bad input after the handshake is refused, and the node keeps serving i
     // the score is no lower than its decay over the time measured.
     const scoreAfter = scoreOf();
     const floor = Math.min(scoreBefore, scoreBefore * 0.5 ** ((Date.now() - since) / 60_000));
-    assert.ok(scoreAfter >= floor - 1e-9, `a copy costs the sender no score (${scoreBefore} → ${scoreAfter})`);
+    assert.ok(
+      scoreAfter >= floor - 1e-9,
+      `a copy costs the sender no score (${scoreBefore} → ${scoreAfter})`,
+    );
     assert.equal(attacker.closed, false);
     assert.ok(node.isConnectedTo(attacker.signer.nodeId));
     await assertStillServing();

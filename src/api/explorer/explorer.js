@@ -1,7 +1,7 @@
 // The live mesh explorer served by a bridge at /explorer: nodes and links, the change stream, record lookups
 // and pasted entries, each signature checked here in the browser, and the bridge's sync state if it reports one.
 import { follow } from './stream.js';
-import { verifyMessage, verifyRecordSignatures, webCryptoAvailable } from './verify.js';
+import { verifyMessage, verifyRecordSignatures, voterIdOf, webCryptoAvailable } from './verify.js';
 import { drawGraph, element, eventItem, nodeRow, short, verdicts } from './view.js';
 
 const MAX_EVENTS = 200;
@@ -62,10 +62,11 @@ function loadKeys() {
 /** Loads the keys again when a commit names a voter this page has no key for (once per such voter). */
 async function keysFor(entry) {
   if (entry?.type !== 'COMMIT' || !Array.isArray(entry.votes)) return;
-  const unknown = (vote) => !state.keys.has(vote?.origin) && !state.keysMissing.has(vote?.origin);
-  if (!entry.votes.some(unknown)) return;
+  const voters = entry.votes.map(voterIdOf).filter((voter) => voter !== undefined);
+  const unknown = (voter) => !state.keys.has(voter) && !state.keysMissing.has(voter);
+  if (!voters.some(unknown)) return;
   await loadKeys();
-  for (const vote of entry.votes) if (unknown(vote)) state.keysMissing.add(vote?.origin);
+  for (const voter of voters) if (unknown(voter)) state.keysMissing.add(voter);
 }
 
 function setStatusLine(id, text, ok) {
@@ -155,7 +156,10 @@ function remember(data) {
   if (entry.type === 'KEY_ROTATION' && typeof entry.newPublicKey === 'string')
     state.keys.set(entry.newNodeId, entry.newPublicKey);
   if (entry.type === 'COMMIT') {
-    for (const vote of entry.votes ?? []) if (typeof vote.origin === 'string') state.seen.add(vote.origin);
+    for (const vote of entry.votes ?? []) {
+      const voter = voterIdOf(vote);
+      if (voter !== undefined) state.seen.add(voter);
+    }
     if (entry.update?.origin) state.seen.add(entry.update.origin);
     const payload = entry.update?.payload;
     if (payload) state.commits.set(recordKey(payload.agentId, payload.principalId), entry);

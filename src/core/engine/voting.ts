@@ -3,7 +3,7 @@
 import { verifyCommit, voteInWindow } from '../consensus/commit.js';
 import { contentProblem, isFresh, judgeUpdate } from '../consensus/judge.js';
 import type { ProposalRecord } from '../consensus/proposals.js';
-import { compactVotes, voteIdOf, voteMismatch, voteWeight } from '../consensus/votes.js';
+import { compactVote, compactVotes, voteIdOf, voteMismatch, voteWeight } from '../consensus/votes.js';
 import { brokenRule } from '../critical/evidence.js';
 import type { ErrorCode } from '../errors.js';
 import { ledgerKey } from '../ledger.js';
@@ -200,6 +200,10 @@ function countVote(state: EngineState, vote: Vote): Outcome<unknown> {
   const { update } = pending.record;
   // The relay cannot tell these apart from honest votes, so they are not its fault: ignore, not reject.
   if (voteMismatch(vote, update, pending.digest) !== null) return ignore('TM_ERR_VOTE_MISMATCH');
+  // An accept the COMMIT could not carry (its expansion would not be the bytes signed) is not counted either, so
+  // that a commit always holds every vote its quorum was counted from.
+  if (vote.decision === 'accept' && compactVote(vote, update) === null)
+    return ignore('TM_ERR_VOTE_MISMATCH', 'not carried in compact form');
   if (!voteInWindow(vote, update, commitContext(state))) return ignore('TM_ERR_VOTE_STALE');
   // Weighed by the table in force at the update's time, exactly as every verifier of the commit will.
   const at = parseTimestamp(update.timestamp) ?? undefined;

@@ -2,6 +2,7 @@
 // node, propose, vote and back a minority member's commit. Stake decides, not numbers; slots and table stay bounded.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import { voteIdOf } from '../../../src/core/consensus/votes.js';
 import type { ErrorCode } from '../../../src/core/errors.js';
 import { PROTOCOL_VERSION } from '../../../src/core/messages/fields.js';
 import type { Vote } from '../../../src/core/messages/schemas.js';
@@ -102,7 +103,7 @@ describe('100 zero-stake identities against a staked network', () => {
         signMessage<Vote>(voter, networkId, {
           type: 'VOTE',
           version: PROTOCOL_VERSION,
-          id: maker.entropy.messageId(),
+          id: voteIdOf(digest),
           timestamp: isoTimestamp(Date.now()),
           origin: voter.nodeId,
           originKey: voter.publicKey,
@@ -116,6 +117,11 @@ describe('100 zero-stake identities against a staked network', () => {
     const outcome = await node.whenSettled(record.id);
     assert.equal(outcome.state, 'committed');
     assert.equal(outcome.rejectWeight, 0, 'no Sybil vote was counted');
+    assert.equal(
+      drops.filter((drop) => drop.code === 'TM_ERR_VOTE_MISMATCH').length,
+      0,
+      'for want of stake, not of a well-formed vote',
+    );
 
     // A score the staked majority rejects (out of range): the validators say so, and a commit the colluding
     // member assembles from its own vote and 100 Sybil votes is refused by every node.
