@@ -23,7 +23,7 @@ export const Signature = Type.String({
 /** 32-byte random nonce, base64. */
 export const Nonce = Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$', description: 'base64 32-byte nonce' });
 export const Digest = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256 digest' });
-/** Message ids are chosen by the origin (UUIDs in this implementation); unique per origin. */
+/** Message ids are chosen by the origin (UUIDs in this implementation; a VOTE's is fixed by its update); unique per origin. */
 export const MessageId = Type.String({
   pattern: '^[A-Za-z0-9._:-]{1,128}$',
   description: 'unique message id',
