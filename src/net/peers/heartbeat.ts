@@ -37,9 +37,9 @@ export class Heartbeat {
    * each: the side that dialled pings it once it has heard nothing for half an interval (a peer that sent anything
    * since is alive); the side that accepted it pings only once it has heard nothing for an interval and a half
    * (the dialler's PING is overdue: it may be another implementation that never pings; less when
-   * `heartbeatMissLimit` is below 3). Either side also pings a
-   * peer it has not pinged for RTT_REFRESH_INTERVALS (and on its first beat), so that its round-trip time stays
-   * current. Peers silent for `heartbeatMissLimit` intervals are dropped.
+   * `heartbeatMissLimit` is below 3). Either side also pings a peer it has not pinged for RTT_REFRESH_INTERVALS
+   * (and on its first beat), so that its round-trip time stays current. Peers silent for `heartbeatMissLimit`
+   * intervals are dropped.
    */
   private beat(): void {
     const now = this.deps.clock.now();
