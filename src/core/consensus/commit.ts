@@ -100,9 +100,9 @@ export function weightedVotes(commit: Commit, at: number, context: CommitContext
   let acceptWeight = 0;
   let previous = '';
   for (const [index, compact] of commit.votes.entries()) {
-    const vote = voterOf(compact, commit.update);
+    const vote = voterOf(compact, at);
     if (vote === null)
-      return reject('TM_ERR_SCHEMA_INVALID', `vote ${index}: voter id not canonical base64url`);
+      return reject('TM_ERR_SCHEMA_INVALID', `vote ${index}: voter id not canonical base64url, or no time`);
     const voter = vote.origin.slice(0, 12);
     if (vote.origin === previous) return reject('TM_ERR_VOTE_DUPLICATE', voter);
     if (vote.origin < previous) return reject('TM_ERR_VOTE_ORDER', voter);

@@ -29,11 +29,11 @@ export interface CompactVoter {
   readonly timestamp: string;
 }
 
-export function voterOf(compact: CompactVote, update: TrustUpdate): CompactVoter | null {
+/** `proposedAt`: the update's timestamp in milliseconds, which `t` is an offset from. */
+export function voterOf(compact: CompactVote, proposedAt: number): CompactVoter | null {
   const origin = base64urlToHex(compact.o, 32);
-  const proposed = parseTimestamp(update.timestamp);
-  if (origin === null || proposed === null) return null;
-  const votedAt = proposed + compact.t;
+  if (origin === null) return null;
+  const votedAt = proposedAt + compact.t;
   if (!Number.isFinite(new Date(votedAt).getTime())) return null;
   return { origin, timestamp: isoTimestamp(votedAt) };
 }

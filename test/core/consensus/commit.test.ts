@@ -67,13 +67,13 @@ describe('compact votes', () => {
     const digest = messageDigest(sodiumCrypto, make.networkId, update);
     for (const [index, vote] of sorted.entries()) {
       assert.deepEqual(commit.votes[index], compactVote(vote, update));
-      const voter = voterOf(commit.votes[index]!, update)!;
+      const voter = voterOf(commit.votes[index]!, Date.parse(update.timestamp))!;
       assert.deepEqual(voter, { origin: vote.origin, timestamp: vote.timestamp });
       const expanded = expandVote(commit, index, voter, digest, vote.originKey);
       assert.deepEqual(expanded, vote);
       assert.equal(expandVote(commit, index, voter, digest, vote.originKey), expanded, 'memoised per commit');
     }
-    const first = voterOf(commit.votes[0]!, update)!;
+    const first = voterOf(commit.votes[0]!, Date.parse(update.timestamp))!;
     assert.notEqual(
       expandVote(commit, 0, first, '0'.repeat(64), sorted[0]!.originKey),
       expandVote(commit, 0, first, digest, sorted[0]!.originKey),
@@ -101,7 +101,7 @@ describe('compact votes', () => {
     const last = compact.o.at(-1)!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const variant = compact.o.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
-    assert.equal(voterOf({ ...compact, o: variant }, update), null);
+    assert.equal(voterOf({ ...compact, o: variant }, Date.parse(update.timestamp)), null);
     const commit = make.commit(subject, {}, update);
     const votes = commit.votes.map((v, index) =>
       index === 0 ? { ...v, o: v.o.slice(0, -1) + alphabet[alphabet.indexOf(v.o.at(-1)!) ^ 1] } : v,
