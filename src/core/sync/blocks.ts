@@ -79,14 +79,18 @@ export function compareEntries(a: LedgerEntry, b: LedgerEntry): number {
  * as the ledger keeps it), in block order. Entries with an impossible timestamp are left out.
  */
 export function canonicalBlock(entries: Iterable<LedgerEntry>): LedgerEntry[] {
-  const byKey = new Map<string, LedgerEntry>();
+  const byKey = new Map<string, { entry: LedgerEntry; order: OrderKey; key: string }>();
   for (const entry of entries) {
-    if (entryOrder(entry) === null) continue;
+    const order = entryOrder(entry);
+    if (order === null) continue;
     const key = ledgerKey(entry);
     const held = byKey.get(key);
-    if (held === undefined || supersedes(entry, held)) byKey.set(key, entry);
+    if (held === undefined || supersedes(entry, held.entry)) byKey.set(key, { entry, order, key });
   }
-  return [...byKey.values()].sort(compareEntries);
+  // Each entry's order key is read once here, not once per comparison: a block of n entries sorts in n log n.
+  return [...byKey.values()]
+    .sort((a, b) => compareOrder(a.order, b.order) || compareText(a.key, b.key))
+    .map(({ entry }) => entry);
 }
 
 export const partOf = (entry: LedgerEntry): BlockPart => (entry.type === 'COMMIT' ? 'commits' : 'critical');
