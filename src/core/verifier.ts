@@ -34,7 +34,12 @@ const BAD_CAPACITY = 4_096;
 
 export class MessageVerifier {
   readonly stats: VerifierStats = { verified: 0, cached: 0, failed: 0 };
-  private readonly good = new Set<string>();
+  /**
+   * Keys judged good, in two generations of up to capacity/2: when the newer fills, the older is dropped whole.
+   * Evicting one key at a time with `values().next()` walks V8's deleted slots and cost O(capacity) per add.
+   */
+  private good = new Set<string>();
+  private goodBefore = new Set<string>();
   private readonly bad = new Map<string, Failure>();
   /** Keys of messages prepared ahead, so the engine's check of the same object skips canonical form and hash. */
   private readonly keys = new WeakMap<SignedMessage, { key: string; digest: string }>();
@@ -78,7 +83,7 @@ export class MessageVerifier {
     const digest = toHex(this.crypto.sha256(bytes));
     const key = this.keyOf(message, digest);
     this.keys.set(message, { key, digest });
-    if (this.good.has(key) || this.bad.has(key)) return null;
+    if (this.isGood(key) || this.bad.has(key)) return null;
     const steps = verificationSteps(this.crypto, message, bytes);
     const checks: SignatureCheck[] = [];
     for (const step of steps) {
@@ -98,13 +103,20 @@ export class MessageVerifier {
       this.bad.set(prepared.key, outcome);
       return outcome;
     }
-    if (this.good.size >= this.capacity) this.good.delete(this.good.values().next().value!);
+    if (this.good.size >= this.capacity / 2) {
+      this.goodBefore = this.good;
+      this.good = new Set();
+    }
     this.good.add(prepared.key);
     return accept(prepared.digest);
   }
 
+  private isGood(key: string): boolean {
+    return this.good.has(key) || this.goodBefore.has(key);
+  }
+
   private known(key: string, digest: string): Outcome<string> | null {
-    if (this.good.has(key)) {
+    if (this.isGood(key)) {
       this.stats.cached++;
       return accept(digest);
     }

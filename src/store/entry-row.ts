@@ -35,14 +35,17 @@ export function isStandaloneEvictable(entry: LedgerEntry): boolean {
 
 export function rowOf(entry: LedgerEntry, touched: number | null): EntryRow {
   const body = JSON.stringify(entry);
-  const common = { key: ledgerKey(entry), type: entry.type, entryId: entry.id, touched, body };
+  const key = ledgerKey(entry);
   const bytes = Buffer.byteLength(body);
+  // Each row is one flat literal: spreading a shared part into it cost ~9 µs an append, four times the rest of it.
   if (isRecordEntry(entry)) {
     const { agentId, principalId } = subjectOf(entry);
     const { at, id } = orderOf(entry);
     const item = historyItemOf(entry);
     return {
-      ...common,
+      key,
+      type: entry.type,
+      entryId: entry.id,
       agentId,
       principalId,
       atMs: at,
@@ -50,11 +53,15 @@ export function rowOf(entry: LedgerEntry, touched: number | null): EntryRow {
       timestamp: item.timestamp,
       event: item.event,
       origin: item.fromNode,
+      touched,
+      body,
       bytes,
     };
   }
   return {
-    ...common,
+    key,
+    type: entry.type,
+    entryId: entry.id,
     agentId: null,
     principalId: null,
     atMs: parseTimestamp(entry.timestamp) ?? 0,
@@ -62,6 +69,8 @@ export function rowOf(entry: LedgerEntry, touched: number | null): EntryRow {
     timestamp: entry.timestamp,
     event: null,
     origin: entry.origin,
+    touched,
+    body,
     bytes,
   };
 }
