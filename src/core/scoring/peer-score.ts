@@ -2,6 +2,7 @@
 // messages cost quadratically, excess over a budget linearly, useful first deliveries earn up to a cap, and peers
 // crowding one IP address pay a colocation penalty (gossipsub's P6), quadratic in how many they are beyond a few.
 import { subnetOf } from '../routing/subnet.js';
+import { RecentMap } from './recent-map.js';
 
 export interface PeerScoreParams {
   /** Per invalid message counted (squared), e.g. a bad signature: the peer's own fault. */
@@ -52,11 +53,11 @@ interface Counters {
   at: number;
 }
 
-/** Peers tracked at most; the least recently seen are forgotten first. */
+/** Peers tracked at most; past it those not seen lately are forgotten. */
 const CAPACITY = 10_000;
 
 export class PeerScores {
-  private readonly counters = new Map<string, Counters>();
+  private readonly counters = new RecentMap<Counters>(CAPACITY);
   private readonly graylisted = new Map<string, number>();
   /** Connected peers by IP, and each connected peer's IP: only live connections crowd an address. */
   private readonly peersByIp = new Map<string, Set<string>>();
@@ -118,8 +119,7 @@ export class PeerScores {
 
   score(peer: string, now: number): number {
     const colocation = this.colocation(peer);
-    const c = this.counters.get(peer);
-    if (c === undefined) return colocation;
+    if (this.counters.peek(peer) === undefined) return colocation;
     const { invalidWeight, excessWeight, deliveryWeight, deliveryCap } = this.params;
     const d = this.decayed(peer, now);
     return (
@@ -151,16 +151,14 @@ export class PeerScores {
     let c = this.counters.get(peer);
     if (c === undefined) {
       c = { invalid: 0, excess: 0, deliveries: 0, at: now };
-      if (this.counters.size >= CAPACITY) this.counters.delete(this.counters.keys().next().value!);
+      this.counters.set(peer, c);
     } else {
       const factor = 0.5 ** (Math.max(0, now - c.at) / this.params.halfLifeMs);
       c.invalid *= factor;
       c.excess *= factor;
       c.deliveries *= factor;
       c.at = now;
-      this.counters.delete(peer);
     }
-    this.counters.set(peer, c);
     return c;
   }
 }

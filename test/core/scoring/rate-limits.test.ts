@@ -17,7 +17,7 @@ describe('TokenBuckets', () => {
     assert.equal(buckets.available('a', t + 3_600_000), 5, 'never more than the burst');
   });
 
-  it('stays bounded: the least recently used buckets are forgotten past the cap', () => {
+  it('stays bounded: buckets not used lately are forgotten past the cap', () => {
     const buckets = new TokenBuckets({ perMinute: 1, burst: 1 }, 100);
     for (let i = 0; i < 1_000; i++) buckets.take(`k${i}`, 0);
     assert.equal(buckets.size, 100);
