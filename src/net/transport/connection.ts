@@ -14,6 +14,17 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   highWaterBytes: 256 * 1024,
 };
 
+/**
+ * The TCP stream under a ws socket. ws keeps it as `_socket` (its own sender corks it the same way for a frame's
+ * header and body) and offers no public accessor; without it frames are simply written one by one.
+ */
+function underlyingStream(socket: WebSocket): { cork(): void; uncork(): void } | undefined {
+  const stream = (socket as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket;
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as { cork(): void; uncork(): void })
+    : undefined;
+}
+
 /** One lane: a FIFO of frames that also counts the bytes waiting in it. */
 class FrameQueue {
   private readonly frames = new Fifo<string>();
@@ -105,18 +116,26 @@ export class Connection {
   }
 
   private flush(): void {
-    while (this.isOpen && this.inFlightBytes < this.limits.highWaterBytes) {
-      const frame = this.lanes.critical.shift() ?? this.lanes.normal.shift();
-      if (frame === undefined) return;
-      const size = Buffer.byteLength(frame);
-      this.inFlightBytes += size;
-      this.stats.framesSent++;
-      this.stats.bytesSent += size;
-      this.socket.send(frame, (error) => {
-        this.inFlightBytes -= size;
-        if (error) return;
-        if (this.queuedFrames > 0) this.scheduleFlush();
-      });
+    // Corked, every frame of this flush leaves in one writev: each write on its own is a system call, and on
+    // loopback the kernel runs the receiving side's network stack inside it.
+    const stream = underlyingStream(this.socket);
+    stream?.cork();
+    try {
+      while (this.isOpen && this.inFlightBytes < this.limits.highWaterBytes) {
+        const frame = this.lanes.critical.shift() ?? this.lanes.normal.shift();
+        if (frame === undefined) return;
+        const size = Buffer.byteLength(frame);
+        this.inFlightBytes += size;
+        this.stats.framesSent++;
+        this.stats.bytesSent += size;
+        this.socket.send(frame, (error) => {
+          this.inFlightBytes -= size;
+          if (error) return;
+          if (this.queuedFrames > 0) this.scheduleFlush();
+        });
+      }
+    } finally {
+      stream?.uncork();
     }
   }
 
