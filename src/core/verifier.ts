@@ -3,6 +3,7 @@
 import type { Crypto } from './crypto.js';
 import { toHex } from './encoding.js';
 import { accept, type Failure, type Outcome } from './outcome.js';
+import { RecentMap } from './scoring/recent-map.js';
 import {
   messageSigningBytes,
   type SignatureCheck,
@@ -34,12 +35,8 @@ const BAD_CAPACITY = 4_096;
 
 export class MessageVerifier {
   readonly stats: VerifierStats = { verified: 0, cached: 0, failed: 0 };
-  /**
-   * Keys judged good, in two generations of up to capacity/2: when the newer fills, the older is dropped whole.
-   * Evicting one key at a time with `values().next()` walks V8's deleted slots and cost O(capacity) per add.
-   */
-  private good = new Set<string>();
-  private goodBefore = new Set<string>();
+  /** Keys judged good; looked at without counting as a use, so the oldest generation goes whole when full. */
+  private readonly good: RecentMap<true>;
   private readonly bad = new Map<string, Failure>();
   /** Keys of messages prepared ahead, so the engine's check of the same object skips canonical form and hash. */
   private readonly keys = new WeakMap<SignedMessage, { key: string; digest: string }>();
@@ -47,8 +44,10 @@ export class MessageVerifier {
   constructor(
     private readonly crypto: Crypto,
     private readonly networkId: string,
-    private readonly capacity = 65_536,
-  ) {}
+    capacity = 65_536,
+  ) {
+    this.good = new RecentMap(capacity);
+  }
 
   /** Accepts with the hex digest of the message's signed bytes (what votes bind to), or says why not. */
   verify(message: SignedMessage): Outcome<string> {
@@ -103,16 +102,12 @@ export class MessageVerifier {
       this.bad.set(prepared.key, outcome);
       return outcome;
     }
-    if (this.good.size >= this.capacity / 2) {
-      this.goodBefore = this.good;
-      this.good = new Set();
-    }
-    this.good.add(prepared.key);
+    this.good.set(prepared.key, true);
     return accept(prepared.digest);
   }
 
   private isGood(key: string): boolean {
-    return this.good.has(key) || this.goodBefore.has(key);
+    return this.good.peek(key) !== undefined;
   }
 
   private known(key: string, digest: string): Outcome<string> | null {

@@ -1,5 +1,5 @@
 // A bounded map that forgets what has not been used lately: two generations of at most capacity/2 keys each,
-// the older dropped whole when the newer fills. Used for per-key state an attacker can multiply (buckets, scores).
+// the older dropped whole when the newer fills. For state an attacker can multiply: buckets, scores, good signatures.
 
 /**
  * Why generations rather than an exact least-recently-used order: keeping that order in one `Map` means a
