@@ -119,6 +119,25 @@ export class StoreSyncView implements SyncLedgerView {
     return summary;
   }
 
+  /**
+   * Computes what a summary of the closed blocks needs and is not cached, oldest block first, until `deadline`
+   * (by `now`) passes: true once it is all cached. Run in slices between other work (RootWarmer), it keeps a
+   * request from paying for every block at once — 26 µs an entry here, seconds for a ledger of 100,000 entries.
+   */
+  warm(now: () => number, deadline: number): boolean {
+    this.refresh();
+    const top = this.latestHeight();
+    if (top < 0 || this.summaries.has(top)) return true;
+    const missing = [...this.heights!].filter((height) => height <= top && !this.roots.has(height));
+    for (const height of missing.sort((a, b) => a - b)) {
+      if (now() >= deadline) return false;
+      this.rootsOf(height);
+    }
+    if (now() >= deadline) return false;
+    this.summary(top);
+    return true;
+  }
+
   partEntries(height: number, part: BlockPart, offset: number, limit: number): readonly LedgerEntry[] {
     this.refresh();
     return partEntries(this.block(height), part).slice(offset, offset + limit);

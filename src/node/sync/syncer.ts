@@ -18,6 +18,7 @@ import { RequestTracker } from '../../net/reqresp/request-tracker.js';
 import { fetchPart, type PartFetchDeps } from './fetch-part.js';
 import type { SyncDeps, SyncOptions } from './options.js';
 import { SyncProgress, type SyncStatus } from './progress.js';
+import { RootWarmer } from './root-warmer.js';
 
 export { DEFAULT_SYNC_OPTIONS, type SyncDeps, type SyncOptions } from './options.js';
 
@@ -46,12 +47,14 @@ export class NodeSync {
   /** Requests sent by type, since start (tests count them). */
   readonly requests = { SYNC_STATUS_REQUEST: 0, SYNC_ROOTS_REQUEST: 0, SYNC_BLOCK_REQUEST: 0 };
   private planner: SyncPlanner | null = null;
+  private readonly warmer: RootWarmer;
 
   constructor(
     private readonly deps: SyncDeps,
     private readonly options: SyncOptions,
   ) {
     this.progress = new SyncProgress(() => deps.clock.now(), deps.logger);
+    this.warmer = new RootWarmer(deps.view, deps.logger);
     this.tracker = new RequestTracker<SyncResponse>(
       { timeoutMs: options.requestTimeoutMs, maxOutstandingPerPeer: options.maxRequestsPerPeer },
       { nextId: () => `s-${(this.counter++).toString(36)}` },
@@ -72,6 +75,11 @@ export class NodeSync {
     return this.progress.state;
   }
 
+  /** Whether the roots a summary answer needs are all cached (see RootWarmer). */
+  get rootsWarm(): boolean {
+    return this.warmer.current;
+  }
+
   status(): SyncStatus {
     return this.progress.snapshot();
   }
@@ -81,6 +89,7 @@ export class NodeSync {
     this.deps.engine.setCatchingUp(true);
     this.deps.view.state = 'syncing';
     this.antiEntropy = setInterval(() => this.schedule(0), this.options.antiEntropyMs);
+    this.warmer.start();
     // No grace: ready from the start (rounds still run on every connection, repairing what differs).
     if (this.options.aloneGraceMs <= 0) {
       this.finish('no grace for peers configured');
@@ -97,6 +106,7 @@ export class NodeSync {
 
   stop(): void {
     this.stopped = true;
+    this.warmer.stop();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     if (this.antiEntropy !== null) clearInterval(this.antiEntropy);

@@ -68,3 +68,59 @@ describe('the sync view over SQLite', () => {
     }
   });
 });
+
+describe('warming the sync view', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("warm computes closed blocks' roots slice by slice; then a summary reads nothing", {
+    timeout: 20_000,
+  }, () => {
+    dir = mkdtempSync(join(tmpdir(), 'trust-mesh-sync-warm-'));
+    const store = SqliteStore.open(join(dir, 'trust-mesh.db'), { crypto: sodiumCrypto });
+    try {
+      const maker = new EntryMaker({ network, clock: new ManualClock(Date.now() - 60_000) });
+      const index = new BlockIndex(sodiumCrypto, network, clock, 0);
+      const entries: LedgerEntry[] = [];
+      for (let i = 0; i < 40; i++) {
+        maker.clock.advance(400);
+        entries.push(maker.commit({ agentId: `a-${i % 5}`, principalId: 'p' }));
+      }
+      store.transaction(() => {
+        for (const entry of entries) store.append(entry as Verified<LedgerEntry>);
+      });
+      for (const entry of entries) index.add(entry);
+      const tables = store.syncTables();
+      const loads: number[] = [];
+      const entriesBetween = tables.entriesBetween.bind(tables);
+      tables.entriesBetween = (from, to) => {
+        loads.push(from);
+        return entriesBetween(from, to);
+      };
+      const view = new StoreSyncView(sodiumCrypto, store, tables, network, clock, 0);
+      // A clock that moves one step per look: a deadline one step ahead allows one block per slice.
+      let steps = 0;
+      const now = () => steps++;
+      let slices = 1;
+      while (!view.warm(now, steps + 1)) slices++;
+      const blocks = new Set(loads).size;
+      assert.ok(blocks >= 10, `${blocks} blocks`);
+      assert.ok(slices >= blocks, `${slices} slices for ${blocks} blocks`);
+      assert.equal(loads.length, blocks, 'each block read once');
+      const top = view.latestHeight();
+      assert.equal(view.summary(top).root(), index.summary(top).root());
+      assert.equal(view.warm(now, Number.POSITIVE_INFINITY), true);
+      assert.equal(loads.length, blocks, 'nothing read again once warm');
+      // A late entry in an old block: the next warm reads that block alone.
+      const late = new EntryMaker({ network, clock: new ManualClock(Date.now() - 60_000 + 1_000) });
+      const entry = late.revocation({ agentId: 'late', principalId: 'p' });
+      store.append(entry as Verified<LedgerEntry>);
+      index.add(entry);
+      assert.equal(view.warm(now, Number.POSITIVE_INFINITY), true);
+      assert.equal(loads.length, blocks + 1);
+      assert.equal(view.summary(top).root(), index.summary(top).root(), 'the late entry is in the summary');
+    } finally {
+      store.close();
+    }
+  });
+});
