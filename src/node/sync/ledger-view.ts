@@ -21,6 +21,11 @@ import type { SyncTables } from '../../store/sync-tables.js';
 
 /** Whole blocks kept parsed for paging (a part is served a page at a time, so the same block is asked again). */
 const BLOCKS_KEPT = 8;
+/**
+ * Summaries kept, newest tops: peers ask for the latest closed height, and one summary at 50,000 heights holds
+ * about 2 MB, so one per epoch since the node started would grow without bound.
+ */
+const SUMMARIES_KEPT = 2;
 
 /**
  * Block roots are computed from the store on demand and kept until a block changes. Changes are found by
@@ -32,6 +37,10 @@ export class StoreSyncView implements SyncLedgerView {
   private readonly blocks = new Map<number, LedgerEntry[]>();
   private readonly summaries = new Map<number, MerkleSummary>();
   private heights: Set<number> | null = null;
+  /** Heights whose roots are not cached, ascending from `next`: what warm() has left to compute. */
+  private unwarmed: number[] = [];
+  private unwarmedSet = new Set<number>();
+  private next = 0;
   private seenSeq = -1;
   private seenSize = 0;
   state: 'syncing' | 'synced' = 'syncing';
@@ -67,6 +76,9 @@ export class StoreSyncView implements SyncLedgerView {
     this.summaries.clear();
     this.heights = new Set();
     for (const { atMs } of this.tables.instantsSince(0)) this.heights.add(heightAt(this.epochs, atMs));
+    this.unwarmedSet = new Set(this.heights);
+    this.unwarmed = [...this.heights].sort((a, b) => a - b);
+    this.next = 0;
   }
 
   private changed(height: number): void {
@@ -74,15 +86,35 @@ export class StoreSyncView implements SyncLedgerView {
     this.roots.delete(height);
     this.blocks.delete(height);
     for (const top of this.summaries.keys()) if (top >= height) this.summaries.delete(top);
+    if (this.unwarmedSet.has(height)) return;
+    this.unwarmedSet.add(height);
+    // New entries land in the latest block, so this is almost always an append; an old block changes when sync
+    // imports into it.
+    const last = this.unwarmed.length > this.next ? this.unwarmed[this.unwarmed.length - 1]! : -1;
+    if (height > last) this.unwarmed.push(height);
+    else this.unwarmed.splice(this.insertionPoint(height), 0, height);
   }
 
-  private block(height: number): LedgerEntry[] {
+  private insertionPoint(height: number): number {
+    let low = this.next;
+    let high = this.unwarmed.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.unwarmed[mid]! < height) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** A block's entries in canonical order; kept for paging only when asked (summaries read every block once). */
+  private block(height: number, keep = true): LedgerEntry[] {
     let block = this.blocks.get(height);
     if (block === undefined) {
       const { genesisTime, epochMs } = this.epochs;
       const from = height === 0 ? Number.NEGATIVE_INFINITY : genesisTime + height * epochMs;
       const rows = this.tables.entriesBetween(from, genesisTime + (height + 1) * epochMs);
       block = canonicalBlock(rows.filter((entry) => blockHeightOf(this.epochs, entry) === height));
+      if (!keep) return block;
       if (this.blocks.size >= BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
       this.blocks.set(height, block);
     }
@@ -98,10 +130,10 @@ export class StoreSyncView implements SyncLedgerView {
     return this.rootsOf(height);
   }
 
-  private rootsOf(height: number): BlockRoots {
+  private rootsOf(height: number, keepBlock = true): BlockRoots {
     let roots = this.roots.get(height);
     if (roots === undefined) {
-      roots = blockRoots(this.crypto, this.block(height));
+      roots = blockRoots(this.crypto, this.block(height, keepBlock));
       this.roots.set(height, roots);
     }
     return roots;
@@ -112,30 +144,63 @@ export class StoreSyncView implements SyncLedgerView {
     let summary = this.summaries.get(top);
     if (summary === undefined) {
       const map = new Map<number, string>();
-      for (const height of this.heights!) if (height <= top) map.set(height, this.rootsOf(height).root);
-      summary = new MerkleSummary(this.crypto, map, top);
+      for (const height of this.heights!)
+        if (height <= top) map.set(height, this.rootsOf(height, false).root);
+      // Any summary still cached is over unchanged blocks (changed() drops those it covers): the newest below
+      // `top` lends its hashed nodes.
+      const below = [...this.summaries.keys()].filter((kept) => kept < top);
+      const earlier = below.length > 0 ? this.summaries.get(Math.max(...below)) : undefined;
+      summary = new MerkleSummary(this.crypto, map, top, earlier);
+      for (const older of [...this.summaries.keys()].sort((a, b) => a - b).slice(0, 1 - SUMMARIES_KEPT))
+        this.summaries.delete(older);
       this.summaries.set(top, summary);
     }
     return summary;
   }
 
+  /** Whether the summary of the closed blocks (what a SYNC_STATUS answer carries) is cached, with its root. */
+  isWarm(): boolean {
+    this.refresh();
+    const top = this.latestHeight();
+    return top < 0 || this.summaries.has(top);
+  }
+
   /**
-   * Computes what a summary of the closed blocks needs and is not cached, oldest block first, until `deadline`
-   * (by `now`) passes: true once it is all cached. Run in slices between other work (RootWarmer), it keeps a
-   * request from paying for every block at once — 26 µs an entry here, seconds for a ledger of 100,000 entries.
+   * Computes the roots of uncached closed blocks, oldest first, then their summary and its root, checking
+   * `deadline` (by `now`) between blocks: true once it is all cached. At least one block is computed per call, so
+   * slices make progress however large the ledger; a block is indivisible (tens of milliseconds for 1,000
+   * entries). Run between other work (RootWarmer), it spares the first summary request after a restart or a
+   * bulk import from computing every root at once (26 µs an entry here: seconds at 100,000 entries). A request
+   * that comes before warming is done still computes what is missing itself.
    */
   warm(now: () => number, deadline: number): boolean {
     this.refresh();
     const top = this.latestHeight();
     if (top < 0 || this.summaries.has(top)) return true;
-    const missing = [...this.heights!].filter((height) => height <= top && !this.roots.has(height));
-    for (const height of missing.sort((a, b) => a - b)) {
-      if (now() >= deadline) return false;
-      this.rootsOf(height);
+    while (this.next < this.unwarmed.length && this.unwarmed[this.next]! <= top) {
+      const height = this.unwarmed[this.next]!;
+      // A root a request already computed costs nothing here, so only computed blocks spend the slice.
+      const computed = !this.roots.has(height);
+      if (computed) this.rootsOf(height, false);
+      // Taken off the queue only once computed: after a store failure the next slice tries it again.
+      this.next++;
+      this.unwarmedSet.delete(height);
+      if (computed && now() >= deadline) {
+        this.compactUnwarmed();
+        return false;
+      }
     }
-    if (now() >= deadline) return false;
-    this.summary(top);
+    this.compactUnwarmed();
+    this.summary(top).root();
     return true;
+  }
+
+  /** Drops the computed prefix once it is most of the array, so the queue's memory follows what is left. */
+  private compactUnwarmed(): void {
+    if (this.next > 1_024 && this.next * 2 > this.unwarmed.length) {
+      this.unwarmed = this.unwarmed.slice(this.next);
+      this.next = 0;
+    }
   }
 
   partEntries(height: number, part: BlockPart, offset: number, limit: number): readonly LedgerEntry[] {

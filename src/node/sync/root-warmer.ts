@@ -5,7 +5,10 @@ import type { StoreSyncView } from './ledger-view.js';
 
 /** How often the view is looked at for closed blocks whose roots are not cached (a block closes once an epoch). */
 const LOOK_EVERY_MS = 1_000;
-/** Longest slice of work in one event-loop turn: PINGs and API requests wait for no more than this. */
+/**
+ * Budget of one slice (one event-loop turn): the deadline is checked between blocks, so a slice is this or one
+ * block, whichever is longer.
+ */
 const SLICE_MS = 5;
 
 /**
@@ -15,13 +18,13 @@ const SLICE_MS = 5;
 export class RootWarmer {
   private timer: NodeJS.Timeout | null = null;
   private slice: NodeJS.Immediate | null = null;
-  /** Whether the last look found every closed block's roots and the summary cached. */
-  current = false;
+  /** Whether the last slice failed: a failure is logged once, and retried at the next look. */
+  private failing = false;
 
   constructor(
     private readonly view: Pick<StoreSyncView, 'warm'>,
-    /** Told of a store failure here (the request path meets it too); warming then stops until start(). */
-    private readonly logger: Pick<Logger, 'warn'>,
+    /** Told when the store fails here (the request path meets the same failure and reports it too). */
+    private readonly logger: Pick<Logger, 'warn' | 'info'>,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -41,12 +44,15 @@ export class RootWarmer {
       try {
         done = this.view.warm(this.now, this.now() + SLICE_MS);
       } catch (error) {
-        this.stop();
-        const message = error instanceof Error ? error.message : String(error);
-        this.logger.warn({ err: message }, 'block roots not warmed');
+        if (!this.failing) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.logger.warn({ err: message, retryInMs: LOOK_EVERY_MS }, 'block roots not warmed');
+        }
+        this.failing = true;
         return;
       }
-      this.current = done;
+      if (this.failing) this.logger.info('block roots warming again');
+      this.failing = false;
       if (!done) this.slice = setImmediate(step);
     };
     this.slice = setImmediate(step);

@@ -75,9 +75,9 @@ export class NodeSync {
     return this.progress.state;
   }
 
-  /** Whether the roots a summary answer needs are all cached (see RootWarmer). */
+  /** Whether the summary a status answer needs is cached now (RootWarmer keeps it so). */
   get rootsWarm(): boolean {
-    return this.warmer.current;
+    return this.deps.view.isWarm();
   }
 
   status(): SyncStatus {

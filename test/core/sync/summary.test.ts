@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { toHex } from '../../../src/core/encoding.js';
 import { emptyBlockRoot } from '../../../src/core/sync/blocks.js';
 import { SummaryDiff } from '../../../src/core/sync/diff.js';
@@ -108,6 +109,35 @@ describe('Merkle summary over block roots', () => {
     assert.deepEqual(
       [...diff.differing.keys()].sort((a, b) => a - b),
       Array.from({ length: 20 }, (_, i) => 100 + 250 * i),
+    );
+  });
+
+  test('a summary that borrows the hashed nodes of an earlier, lower one has the same roots as one built afresh', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.nat(3_000), { maxLength: 300 }),
+        fc.nat(3_000),
+        fc.nat(3_000),
+        (heights, a, b) => {
+          const [lower, upper] = a <= b ? [a, b] : [b, a];
+          const blockRoots = new Map(heights.map((h) => [h, rootOf(`block-${h}`)] as const));
+          const earlier = new MerkleSummary(sodiumCrypto, blockRoots, lower);
+          earlier.root();
+          const borrowed = new MerkleSummary(sodiumCrypto, blockRoots, upper, earlier);
+          const fresh = new MerkleSummary(sodiumCrypto, blockRoots, upper);
+          assert.equal(borrowed.root(), fresh.root());
+          for (let level = 0; level <= fresh.levels; level++) {
+            for (let index = 0; index * SUMMARY_FAN_OUT ** level <= upper; index++) {
+              assert.equal(
+                borrowed.nodeRoot({ level, index }),
+                fresh.nodeRoot({ level, index }),
+                `${level}:${index}`,
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

@@ -73,7 +73,7 @@ describe('warming the sync view', () => {
   let dir: string;
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("warm computes closed blocks' roots slice by slice; then a summary reads nothing", {
+  test("warm computes closed blocks' roots one or more a slice, oldest first; then a summary reads nothing", {
     timeout: 20_000,
   }, () => {
     dir = mkdtempSync(join(tmpdir(), 'trust-mesh-sync-warm-'));
@@ -98,25 +98,45 @@ describe('warming the sync view', () => {
         return entriesBetween(from, to);
       };
       const view = new StoreSyncView(sodiumCrypto, store, tables, network, clock, 0);
-      // A clock that moves one step per look: a deadline one step ahead allows one block per slice.
-      let steps = 0;
-      const now = () => steps++;
+      // A block kept for paging stays kept: warming reads the others without caching them.
+      const first = Math.min(...index.blockRootMap(view.latestHeight()).keys());
+      view.partEntries(first, 'commits', 0, 5);
+      assert.equal(loads.length, 1);
+      // A deadline already past: every call still computes one block, so slices progress however large the ledger.
       let slices = 1;
-      while (!view.warm(now, steps + 1)) slices++;
+      while (!view.warm(() => 1, 0)) slices++;
       const blocks = new Set(loads).size;
       assert.ok(blocks >= 10, `${blocks} blocks`);
-      assert.ok(slices >= blocks, `${slices} slices for ${blocks} blocks`);
       assert.equal(loads.length, blocks, 'each block read once');
+      assert.equal(slices, blocks + 1, 'one block a slice (the paged one from memory), then the summary');
+      assert.deepEqual(
+        loads,
+        [...loads].sort((a, b) => a - b),
+        'oldest block first',
+      );
+      view.partEntries(first, 'commits', 0, 5);
+      assert.equal(loads.length, blocks, 'the paged block was not evicted');
       const top = view.latestHeight();
+      assert.equal(view.isWarm(), true);
       assert.equal(view.summary(top).root(), index.summary(top).root());
-      assert.equal(view.warm(now, Number.POSITIVE_INFINITY), true);
+      assert.equal(
+        view.warm(() => 1, 0),
+        true,
+      );
       assert.equal(loads.length, blocks, 'nothing read again once warm');
+      // Summaries asked for older tops do not pile up: the newest few are kept.
+      for (let older = top - 1; older > top - 6; older--) view.summary(older);
+      assert.equal((Reflect.get(view, 'summaries') as Map<number, unknown>).size, 2);
       // A late entry in an old block: the next warm reads that block alone.
       const late = new EntryMaker({ network, clock: new ManualClock(Date.now() - 60_000 + 1_000) });
       const entry = late.revocation({ agentId: 'late', principalId: 'p' });
       store.append(entry as Verified<LedgerEntry>);
       index.add(entry);
-      assert.equal(view.warm(now, Number.POSITIVE_INFINITY), true);
+      assert.equal(view.isWarm(), false, 'the late entry changed a block');
+      assert.equal(
+        view.warm(() => 0, Number.POSITIVE_INFINITY),
+        true,
+      );
       assert.equal(loads.length, blocks + 1);
       assert.equal(view.summary(top).root(), index.summary(top).root(), 'the late entry is in the summary');
     } finally {
