@@ -106,8 +106,8 @@ async function healthz(): Promise<{ ms: number; ok: boolean }> {
 }
 
 // Warm up before 'ready': a fresh worker's first fetch loads the HTTP client and opens its connection, and the first
-// rounds run cold code (PING 39–40 ms, /healthz 60–65 ms measured, with no flood). Those are the probe's own costs, not the node's; timed
-// from the first probe, they fell inside a flood that lasts a few tenths of a second and set its p99.
+// rounds run cold code (PING 39–40 ms, /healthz 60–65 ms measured, with no flood). Those are the probe's own costs,
+// not the node's; timed from the first probe, they fell inside a flood lasting a few tenths of a second and set its p99.
 for (let i = 0; i < WARM_UP_ROUNDS; i++) {
   await ping();
   await healthz();

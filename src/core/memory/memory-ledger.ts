@@ -5,6 +5,7 @@ import type { Crypto } from '../crypto.js';
 import { TrustMeshError } from '../errors.js';
 import { type Ledger, type LedgerPage, ledgerKey, supersedes } from '../ledger.js';
 import type { LedgerEntry } from '../messages/schemas.js';
+import { partitionPoint } from '../sorted.js';
 import { recordHash, stateHash } from '../state/hash.js';
 import { type MeshTrustRecord, openRevocations, recordFromHead } from '../state/record.js';
 import type { Verified } from '../verified.js';
@@ -39,14 +40,7 @@ function compareCodePoints(a: string, b: string): number {
 
 /** Index of the first entry with seq above `after` (entries are in seq order). */
 function firstAfter(entries: readonly StoredEntry[], after: number): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (entries[middle]!.seq <= after) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  return partitionPoint(0, entries.length, (index) => entries[index]!.seq <= after);
 }
 
 export class MemoryLedger implements Ledger, ProposalLog {

@@ -2,6 +2,7 @@
 // nodes find the blocks in which they differ in one round trip per level, descending only where roots differ.
 import type { Crypto } from '../crypto.js';
 import { toHex } from '../encoding.js';
+import { partitionPoint } from '../sorted.js';
 import { emptyBlockRoot, HASH_TAG } from './blocks.js';
 
 /** Children per summary node: 16 gives log16(n) round trips and 16 roots (about 1 KiB) per differing node. */
@@ -141,13 +142,8 @@ export class MerkleSummary {
 
   /** Whether some non-empty block lies in [from, to] (binary search over the sorted heights). */
   private hasBlockIn(from: number, to: number): boolean {
-    let low = 0;
-    let high = this.heights.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.heights[mid]! < from) low = mid + 1;
-      else high = mid;
-    }
-    return low < this.heights.length && this.heights[low]! <= to;
+    const { heights } = this;
+    const first = partitionPoint(0, heights.length, (index) => heights[index]! < from);
+    return first < heights.length && heights[first]! <= to;
   }
 }

@@ -2,6 +2,7 @@
 // This file: the SyncLedgerView over the node's SQLite store, with block roots and summaries cached in memory.
 import type { Crypto } from '../../core/crypto.js';
 import type { LedgerEntry } from '../../core/messages/schemas.js';
+import { partitionPoint } from '../../core/sorted.js';
 import type { SyncLedgerView } from '../../core/sync/answer.js';
 import {
   type BlockPart,
@@ -92,18 +93,11 @@ export class StoreSyncView implements SyncLedgerView {
     // imports into it.
     const last = this.unwarmed.length > this.next ? this.unwarmed[this.unwarmed.length - 1]! : -1;
     if (height > last) this.unwarmed.push(height);
-    else this.unwarmed.splice(this.insertionPoint(height), 0, height);
-  }
-
-  private insertionPoint(height: number): number {
-    let low = this.next;
-    let high = this.unwarmed.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (this.unwarmed[mid]! < height) low = mid + 1;
-      else high = mid;
+    else {
+      const unwarmed = this.unwarmed;
+      const at = partitionPoint(this.next, unwarmed.length, (index) => unwarmed[index]! < height);
+      unwarmed.splice(at, 0, height);
     }
-    return low;
   }
 
   /** A block's entries in canonical order; kept for paging only when asked (summaries read every block once). */
@@ -174,9 +168,8 @@ export class StoreSyncView implements SyncLedgerView {
    * that comes before warming is done still computes what is missing itself.
    */
   warm(now: () => number, deadline: number): boolean {
-    this.refresh();
+    if (this.isWarm()) return true;
     const top = this.latestHeight();
-    if (top < 0 || this.summaries.has(top)) return true;
     while (this.next < this.unwarmed.length && this.unwarmed[this.next]! <= top) {
       const height = this.unwarmed[this.next]!;
       // A root a request already computed costs nothing here, so only computed blocks spend the slice.
