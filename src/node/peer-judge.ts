@@ -71,10 +71,15 @@ export class PeerJudge {
     return this.scores.score(nodeId, this.clock.now());
   }
 
+  /** The score a refused peer was dropped with; null unless it is refused now. */
+  scoreWhenDropped(nodeId: string): number | null {
+    return this.admits(nodeId) ? null : this.scores.scoreWhenDropped(nodeId);
+  }
+
   private check(session: PeerSession): void {
     const peer = session.nodeId!;
     if (session.state !== 'established' || !this.scores.shouldDrop(peer, this.clock.now())) return;
-    const score = Math.round(this.scores.score(peer, this.clock.now()));
+    const score = Math.round(this.scores.scoreWhenDropped(peer)!);
     this.refuse(
       session,
       'TM_ERR_PEER_SCORE',

@@ -58,7 +58,8 @@ const CAPACITY = 10_000;
 
 export class PeerScores {
   private readonly counters = new RecentMap<Counters>(CAPACITY);
-  private readonly graylisted = new Map<string, number>();
+  /** Peers dropped for their score: until when each is refused, and the score it was dropped with. */
+  private readonly graylisted = new Map<string, { until: number; score: number }>();
   /** Connected peers by IP, and each connected peer's IP: only live connections crowd an address. */
   private readonly peersByIp = new Map<string, Set<string>>();
   private readonly ipOfPeer = new Map<string, string>();
@@ -132,13 +133,19 @@ export class PeerScores {
 
   /** True when the peer's score fell below the threshold: it should be dropped (and is graylisted now). */
   shouldDrop(peer: string, now: number): boolean {
-    if (this.score(peer, now) >= this.params.disconnectBelow) return false;
-    this.graylisted.set(peer, now + this.params.graylistMs);
+    const score = this.score(peer, now);
+    if (score >= this.params.disconnectBelow) return false;
+    this.graylisted.set(peer, { until: now + this.params.graylistMs, score });
     return true;
   }
 
+  /** The score a graylisted peer was dropped with (scores decay, so a later read is higher); null if none. */
+  scoreWhenDropped(peer: string): number | null {
+    return this.graylisted.get(peer)?.score ?? null;
+  }
+
   isGraylisted(peer: string, now: number): boolean {
-    const until = this.graylisted.get(peer);
+    const until = this.graylisted.get(peer)?.until;
     if (until === undefined) return false;
     if (until > now) return true;
     this.graylisted.delete(peer);

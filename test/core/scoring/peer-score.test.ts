@@ -31,9 +31,15 @@ describe('PeerScores', () => {
     scores.excess('noisy', T, 49);
     assert.equal(scores.shouldDrop('noisy', T), false);
     scores.excess('noisy', T, 2);
+    assert.equal(scores.scoreWhenDropped('noisy'), null, 'not dropped yet');
     assert.equal(scores.shouldDrop('noisy', T), true);
     assert.equal(scores.isGraylisted('noisy', T + 1), true);
+    // The score it was dropped with stays while it is refused; a read now has decayed above the threshold.
+    const later = T + DEFAULT_PEER_SCORE.halfLifeMs;
+    assert.equal(scores.scoreWhenDropped('noisy'), -51);
+    assert.ok(scores.score('noisy', later) > DEFAULT_PEER_SCORE.disconnectBelow);
     assert.equal(scores.isGraylisted('noisy', T + DEFAULT_PEER_SCORE.graylistMs), false);
+    assert.equal(scores.scoreWhenDropped('noisy'), null, 'forgotten once it is let back');
     assert.equal(scores.score('noisy', T + DEFAULT_PEER_SCORE.graylistMs), 0);
   });
 });
