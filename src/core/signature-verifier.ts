@@ -13,6 +13,8 @@ export interface SignatureVerifier {
   verifyBatch(checks: readonly SignatureCheck[]): Promise<boolean[]>;
   /** False while the verifier is saturated, so callers can hold work back instead of queueing without bound. */
   canAcceptWork(): boolean;
+  /** Resolves once canAcceptWork() is true again (at once if it is now, and when the verifier closes). */
+  whenAvailable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,10 @@ export class InlineSignatureVerifier implements SignatureVerifier {
 
   canAcceptWork(): boolean {
     return true;
+  }
+
+  whenAvailable(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

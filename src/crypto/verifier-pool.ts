@@ -34,6 +34,8 @@ export class VerifierPool implements SignatureVerifier {
   private readonly workers: PoolWorker[];
   private nextId = 0;
   private closed = false;
+  /** Callers waiting for room (whenAvailable), woken when a batch completes or the pool closes. */
+  private waitingForRoom: Array<() => void> = [];
 
   /** `threads` defaults to one fewer than the machine's cores (the main thread keeps one), at least one. */
   constructor(threads = Math.max(1, availableParallelism() - 1)) {
@@ -47,6 +49,7 @@ export class VerifierPool implements SignatureVerifier {
         entry.waiting.delete(result.id);
         if (entry.waiting.size === 0) worker.unref();
         waiting?.resolve(Array.from(result.results, (value) => value === 1));
+        if (this.waitingForRoom.length > 0 && this.canAcceptWork()) this.wakeWaitingForRoom();
       });
       worker.on('error', () => this.failAll(entry));
       worker.on('exit', () => this.failAll(entry));
@@ -77,6 +80,17 @@ export class VerifierPool implements SignatureVerifier {
     return this.workers.some((entry) => entry.waiting.size < MAX_IN_FLIGHT_PER_WORKER);
   }
 
+  whenAvailable(): Promise<void> {
+    if (this.closed || this.canAcceptWork()) return Promise.resolve();
+    return new Promise((resolve) => this.waitingForRoom.push(resolve));
+  }
+
+  private wakeWaitingForRoom(): void {
+    const waiting = this.waitingForRoom;
+    this.waitingForRoom = [];
+    for (const wake of waiting) wake();
+  }
+
   /** A worker that died fails its batches: nothing is known of them, so the caller checks them itself. */
   private failAll(entry: PoolWorker): void {
     for (const [id, waiting] of entry.waiting) {
@@ -90,6 +104,7 @@ export class VerifierPool implements SignatureVerifier {
     this.closed = true;
     await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
     for (const entry of this.workers) this.failAll(entry);
+    this.wakeWaitingForRoom();
   }
 }
 

@@ -41,6 +41,8 @@ export class SignaturePrepass<W> {
   private held = 0;
   /** Turns the pending flush has waited so far to gather work. */
   private waited = 0;
+  /** Held work waits for the verifier to have room (it may be full with others' checks, which end unseen here). */
+  private awaitingRoom = false;
 
   constructor(private readonly deps: PrepassDeps<W>) {}
 
@@ -63,7 +65,11 @@ export class SignaturePrepass<W> {
     });
   }
 
-  /** Cuts batches from the pending work while the verifier takes more. */
+  /**
+   * Cuts batches from the pending work while the verifier takes more. While it is full, work that needs no check
+   * (a sync answer, a message whose checks are cached) still goes on in order: it must not wait behind checks
+   * queued by others, such as a synced part verified ahead of its import.
+   */
   private flush(): void {
     if (this.pending.length === 0) return;
     if (this.pending.length < GATHER_WORKS && this.waited < GATHER_TURNS) {
@@ -72,40 +78,55 @@ export class SignaturePrepass<W> {
       return;
     }
     this.waited = 0;
-    while (!this.stopped && this.pending.length > 0 && this.deps.verifier.canAcceptWork()) {
-      this.startBatch();
+    const { verifier } = this.deps;
+    while (!this.stopped && this.pending.length > 0) {
+      if (!this.startBatch(verifier.canAcceptWork())) break;
     }
+    if (this.stopped || this.pending.length === 0 || this.awaitingRoom || verifier.canAcceptWork()) return;
+    this.awaitingRoom = true;
+    void verifier.whenAvailable().then(() => {
+      this.awaitingRoom = false;
+      if (!this.stopped) this.flush();
+    });
   }
 
-  private startBatch(): void {
+  /** Cuts one batch; without `withChecks` it ends before the first work that needs a check. False if empty. */
+  private startBatch(withChecks: boolean): boolean {
     const messages = this.deps.messages();
     const works: W[] = [];
     const prepared: PreparedMessage[] = [];
     const keys = new Set<string>();
     const checks: SignatureCheck[] = [];
     while (works.length < MAX_WORKS_PER_BATCH && checks.length < MAX_CHECKS_PER_BATCH) {
-      const work = this.pending.shift();
+      const work = this.pending.peek();
       if (work === undefined) break;
-      works.push(work);
+      const needed: PreparedMessage[] = [];
       for (const message of this.deps.signaturesOf(work)) {
         const ready = messages.prepare(message);
-        if (ready === null || keys.has(ready.key)) continue;
+        if (ready !== null && !keys.has(ready.key)) needed.push(ready);
+      }
+      if (!withChecks && needed.some((ready) => ready.checks.length > 0)) break;
+      this.pending.shift();
+      works.push(work);
+      for (const ready of needed) {
         keys.add(ready.key);
         prepared.push(ready);
         checks.push(...ready.checks);
       }
     }
+    if (works.length === 0) return false;
     const batch: Batch<W> = { works, prepared, results: null, done: checks.length === 0 };
     this.batches.push(batch);
     if (batch.done) {
       this.deliverReady();
-      return;
+      return true;
     }
     this.deps.verifier.verifyBatch(checks).then(
       (results) => this.complete(batch, results),
       // The verifier failed: nothing is known, so the engine checks these itself in the turn.
       () => this.complete(batch, null),
     );
+    return true;
   }
 
   private complete(batch: Batch<W>, results: boolean[] | null): void {

@@ -26,6 +26,10 @@ class RecordingVerifier implements SignatureVerifier {
     return true;
   }
 
+  whenAvailable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
@@ -88,5 +92,78 @@ describe('signature prepass', () => {
     assert.deepEqual(verifier.batches, [100], 'cut in the first turn');
     await settled(prepass);
     assert.deepEqual(delivered, sent);
+  });
+});
+
+describe('signature prepass with a full verifier', () => {
+  /** Holds every batch until released, and takes no more while one is held. */
+  class FullVerifier implements SignatureVerifier {
+    readonly threads = 1;
+    readonly batches: number[] = [];
+    private readonly inline = new InlineSignatureVerifier(sodiumCrypto);
+    private held: Array<() => void> = [];
+    private waiting: Array<() => void> = [];
+
+    verifyBatch(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+      this.batches.push(checks.length);
+      return new Promise((resolve) => this.held.push(() => resolve(this.inline.verifyBatch(checks))));
+    }
+
+    canAcceptWork(): boolean {
+      return this.held.length === 0;
+    }
+
+    whenAvailable(): Promise<void> {
+      return this.canAcceptWork() ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+    }
+
+    /** Completes the batches held now; the room that makes wakes whoever waits for it. */
+    release(): void {
+      const held = this.held;
+      const waiting = this.waiting;
+      this.held = [];
+      this.waiting = [];
+      for (const complete of held) complete();
+      for (const wake of waiting) wake();
+    }
+
+    close(): Promise<void> {
+      return Promise.resolve();
+    }
+  }
+
+  it('passes work that needs no check while the verifier is full, in order, and holds the rest', async () => {
+    const make = new EntryMaker();
+    const messages = new MessageVerifier(sodiumCrypto, make.networkId);
+    const verifier = new FullVerifier();
+    type Work = SignedMessage | string;
+    const delivered: Work[] = [];
+    const prepass = new SignaturePrepass<Work>({
+      verifier,
+      messages: () => messages,
+      signaturesOf: (work) => (typeof work === 'string' ? [] : [work]),
+      deliver: (work) => delivered.push(work),
+    });
+    // Someone else's checks fill the verifier (as a synced part verified ahead of its import does).
+    const elsewhere = verifier.verifyBatch([]);
+    assert.equal(verifier.canAcceptWork(), false);
+    const alert = make.alert(0, 'needs a check');
+    const sent: Work[] = ['answer 1', 'answer 2', alert, 'answer 3'];
+    for (const work of sent) prepass.push(work);
+    for (let turn = 0; turn < 20; turn++) await nextTurn();
+    assert.deepEqual(delivered, ['answer 1', 'answer 2'], 'the answers ahead of the check went on');
+    assert.equal(prepass.queued, 2, 'the check, and the answer behind it, wait');
+    // Room again: the prepass is woken (nothing new is pushed), cuts its own batch, and delivers once it is done.
+    verifier.release();
+    await elsewhere;
+    for (let turn = 0; turn < 20 && verifier.batches.length < 2; turn++) await nextTurn();
+    assert.deepEqual(delivered, ['answer 1', 'answer 2'], 'held until its check is done');
+    verifier.release();
+    for (let turn = 0; turn < 20 && prepass.queued > 0; turn++) await nextTurn();
+    assert.deepEqual(delivered, sent, 'everything delivered, in the order pushed');
+    assert.deepEqual(verifier.batches, [0, 1], "one batch of the prepass's own, once there was room");
+    const before = messages.stats.verified;
+    assert.equal(messages.verify(alert).kind, 'accept');
+    assert.equal(messages.stats.verified, before, 'its check found in the cache');
   });
 });

@@ -32,6 +32,7 @@ class CountingVerifier implements SignatureVerifier {
   canAcceptWork(): boolean {
     return true;
   }
+  async whenAvailable(): Promise<void> {}
   async close(): Promise<void> {}
 }
 
