@@ -1,7 +1,7 @@
 // Sync owns catch-up and anti-entropy as pure protocol: blocks (epochs of ledger entries), Merkle roots,
 // summaries over block roots, the download planner and the serving side. This file: blocks and their roots.
 import type { Crypto } from '../crypto.js';
-import { toHex, utf8 } from '../encoding.js';
+import { fromHex, toHex, utf8 } from '../encoding.js';
 import { ledgerKey, supersedes } from '../ledger.js';
 import type { LedgerEntry } from '../messages/schemas.js';
 import { canonicalJson } from '../signing.js';
@@ -183,6 +183,30 @@ export function blockRoots(crypto: Crypto, entries: Iterable<LedgerEntry>): Bloc
     commitRoot: toHex(commitRoot),
     criticalCount: critical.length,
     commitCount: commits.length,
+  };
+}
+
+/** A block's parts known by their verified roots without their entries; a part left out holds no entries. */
+export type KnownParts = Partial<Record<BlockPart, { readonly root: string; readonly count: number }>>;
+
+/** The roots `blockRoots` would give a block whose parts are `known` (no entry is read or hashed). */
+export function blockRootsOfKnown(crypto: Crypto, known: KnownParts): BlockRoots {
+  const rootOf = (part: BlockPart) => {
+    const hex = known[part]?.root;
+    if (hex === undefined) return emptyPartRoot(crypto);
+    const root = fromHex(hex, 32);
+    // Known roots are ones a transfer was checked against (PartAssembler), never input read here.
+    if (root === null) throw new Error(`malformed known ${part} root`);
+    return root;
+  };
+  const criticalRoot = rootOf('critical');
+  const commitRoot = rootOf('commits');
+  return {
+    root: toHex(combineBlockRoot(crypto, criticalRoot, commitRoot)),
+    criticalRoot: toHex(criticalRoot),
+    commitRoot: toHex(commitRoot),
+    criticalCount: known.critical?.count ?? 0,
+    commitCount: known.commits?.count ?? 0,
   };
 }
 

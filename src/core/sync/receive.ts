@@ -45,6 +45,11 @@ export class PartAssembler {
     return this.finished;
   }
 
+  /** Once complete: the part's root and size, which every entry received was checked against. */
+  get proved(): { readonly root: string; readonly count: number } | null {
+    return this.finished ? this.claimed : null;
+  }
+
   accept(page: SyncBlock): Outcome<readonly LedgerEntry[]> {
     if (this.finished) return reject('TM_ERR_SYNC_ANSWER_INVALID', 'part already complete');
     if (page.height !== this.height || page.part !== this.part || page.offset !== this.offset)

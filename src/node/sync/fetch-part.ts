@@ -13,6 +13,7 @@ import { PartAssembler } from '../../core/sync/receive.js';
 import type { PreparedMessage } from '../../core/verifier.js';
 import type { RequestOutcome } from '../../net/reqresp/interface.js';
 import type { SyncTables } from '../../store/sync-tables.js';
+import type { StoreSyncView } from './ledger-view.js';
 
 export interface PartFetchDeps {
   readonly crypto: Crypto;
@@ -21,6 +22,8 @@ export interface PartFetchDeps {
   /** Checks a part's signatures before its import (off the event loop when a pool); null: the import checks. */
   readonly verifier: SignatureVerifier | null;
   readonly tables: SyncTables;
+  /** Told of parts imported whole into empty parts, so it takes their proved roots instead of hashing again. */
+  readonly view: Pick<StoreSyncView, 'beforeImport' | 'adoptPart'>;
   readonly atomically: <T>(what: string, work: () => T) => T;
   readonly askBlock: (
     peerId: string,
@@ -73,7 +76,8 @@ export async function fetchPart(deps: PartFetchDeps, assignment: Assignment): Pr
     await verifyAhead(deps.engine, deps.verifier, entries);
     if (!deps.stillAssigned(peerId)) return { kind: 'abandoned' };
   }
-  return deps.atomically('applying a synced block part', () => {
+  const mark = deps.view.beforeImport(height, part);
+  const result = deps.atomically('applying a synced block part', () => {
     for (const entry of entries) {
       const imported = deps.engine.importEntry(entry);
       // An ignored entry is signed but not acceptable here (an origin this node does not know): no proof of
@@ -84,6 +88,10 @@ export async function fetchPart(deps: PartFetchDeps, assignment: Assignment): Pr
     deps.tables.markApplied(height, root, part);
     return { kind: 'applied', entries: entries.length } as const;
   });
+  const proved = assembler.proved;
+  if (result.kind === 'applied' && mark !== null && proved !== null)
+    deps.view.adoptPart(mark, proved.root, proved.count);
+  return result;
 }
 
 /** Checks per verifier batch: enough to amortise a worker round trip, small enough to spread over the pool. */

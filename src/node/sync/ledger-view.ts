@@ -9,9 +9,11 @@ import {
   type BlockRoots,
   blockHeightOf,
   blockRoots,
+  blockRootsOfKnown,
   canonicalBlock,
   type EpochClock,
   heightAt,
+  type KnownParts,
   latestHeight,
   partEntries,
 } from '../../core/sync/blocks.js';
@@ -28,6 +30,15 @@ const BLOCKS_KEPT = 8;
  */
 const SUMMARIES_KEPT = 2;
 
+/** Taken before sync imports a checked part into a part known to be empty (see StoreSyncView.beforeImport). */
+export interface ImportMark {
+  readonly height: number;
+  readonly part: BlockPart;
+  readonly known: KnownParts;
+  readonly size: number;
+  readonly resets: number;
+}
+
 /**
  * Block roots are computed from the store on demand and kept until a block changes. Changes are found by
  * reading the rows stored since the last look (seq), so every writer (engine, light lookup, sync) is covered
@@ -37,6 +48,9 @@ export class StoreSyncView implements SyncLedgerView {
   private readonly roots = new Map<number, BlockRoots>();
   private readonly blocks = new Map<number, LedgerEntry[]>();
   private readonly summaries = new Map<number, MerkleSummary>();
+  /** Blocks whose parts sync imported whole into empty parts: their roots are the ones the transfers proved. */
+  private readonly adopted = new Map<number, KnownParts>();
+  private resets = 0;
   private heights: Set<number> | null = null;
   /** Heights whose roots are not cached, ascending from `next`: what warm() has left to compute. */
   private unwarmed: number[] = [];
@@ -56,22 +70,26 @@ export class StoreSyncView implements SyncLedgerView {
     readonly graceMs: number,
   ) {}
 
-  /** Brings the caches in line with the store: called before every read. */
-  private refresh(): void {
+  /**
+   * Brings the caches in line with the store: called before every read. Returns the rows stored since the last
+   * look, or null when the caches were dropped instead (first look, or rows gone).
+   */
+  private refresh(): ReadonlyArray<{ atMs: number }> | null {
     const seq = this.store.latestSeq();
-    if (seq === this.seenSeq) return;
+    if (seq === this.seenSeq) return [];
     const size = this.store.size();
     const fresh = this.seenSeq < 0 ? [] : this.tables.instantsSince(this.seenSeq);
-    if (this.seenSeq < 0 || this.heights === null || size !== this.seenSize + fresh.length) {
-      this.reset();
-    } else {
-      for (const { atMs } of fresh) this.changed(heightAt(this.epochs, atMs));
-    }
+    const dropped = this.seenSeq < 0 || this.heights === null || size !== this.seenSize + fresh.length;
+    if (dropped) this.reset();
+    else for (const { atMs } of fresh) this.changed(heightAt(this.epochs, atMs));
     this.seenSeq = seq;
     this.seenSize = size;
+    return dropped ? null : fresh;
   }
 
   private reset(): void {
+    this.resets++;
+    this.adopted.clear();
     this.roots.clear();
     this.blocks.clear();
     this.summaries.clear();
@@ -85,6 +103,7 @@ export class StoreSyncView implements SyncLedgerView {
   private changed(height: number): void {
     this.heights!.add(height);
     this.roots.delete(height);
+    this.adopted.delete(height);
     this.blocks.delete(height);
     for (const top of this.summaries.keys()) if (top >= height) this.summaries.delete(top);
     if (this.unwarmedSet.has(height)) return;
@@ -127,10 +146,54 @@ export class StoreSyncView implements SyncLedgerView {
   private rootsOf(height: number, keepBlock = true): BlockRoots {
     let roots = this.roots.get(height);
     if (roots === undefined) {
-      roots = blockRoots(this.crypto, this.block(height, keepBlock));
+      const adopted = this.adopted.get(height);
+      roots =
+        adopted === undefined
+          ? blockRoots(this.crypto, this.block(height, keepBlock))
+          : blockRootsOfKnown(this.crypto, adopted);
+      this.adopted.delete(height);
       this.roots.set(height, roots);
     }
     return roots;
+  }
+
+  /**
+   * Before sync imports a checked part: a mark when that part is known to hold nothing here (its height has no
+   * entries, or its block's roots or adopted parts say so), else null. See adoptPart.
+   */
+  beforeImport(height: number, part: BlockPart): ImportMark | null {
+    this.refresh();
+    const known = this.knownParts(height);
+    if (known === null || known[part] !== undefined) return null;
+    return { height, part, known, size: this.store.size(), resets: this.resets };
+  }
+
+  /**
+   * After the import, in the same synchronous stretch as beforeImport: when exactly the part's `count` entries
+   * were stored since, all in its block, and none removed, every entry of the part is stored into a part that
+   * was empty, so the part here is the part proved by `root`, and its block's roots need not be read back and
+   * hashed again (a join would otherwise hash every entry twice). Anything less (a duplicate or replaced key)
+   * leaves the roots to be computed.
+   */
+  adoptPart(mark: ImportMark, root: string, count: number): void {
+    const fresh = this.refresh();
+    if (fresh === null || this.resets !== mark.resets || fresh.length !== count) return;
+    if (this.store.size() - mark.size !== count) return;
+    if (!fresh.every(({ atMs }) => heightAt(this.epochs, atMs) === mark.height)) return;
+    this.adopted.set(mark.height, { ...mark.known, [mark.part]: { root, count } });
+  }
+
+  /** What is known of a block's parts without reading it, or null. */
+  private knownParts(height: number): KnownParts | null {
+    if (!this.heights!.has(height)) return {};
+    const adopted = this.adopted.get(height);
+    if (adopted !== undefined) return adopted;
+    const roots = this.roots.get(height);
+    if (roots === undefined) return null;
+    const known: { -readonly [P in BlockPart]?: { root: string; count: number } } = {};
+    if (roots.criticalCount > 0) known.critical = { root: roots.criticalRoot, count: roots.criticalCount };
+    if (roots.commitCount > 0) known.commits = { root: roots.commitRoot, count: roots.commitCount };
+    return known;
   }
 
   summary(top: number): MerkleSummary {

@@ -65,6 +65,7 @@ export class NodeSync {
       engine: deps.engine,
       verifier: deps.verifier ?? null,
       tables: deps.tables,
+      view: deps.view,
       atomically: deps.atomically,
       askBlock: (peerId, request) => this.ask(peerId, 'SYNC_BLOCK_REQUEST', request),
       stillAssigned: (peerId) => this.planner?.peer(peerId)?.bad === false,

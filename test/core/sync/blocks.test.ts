@@ -5,6 +5,7 @@ import type { LedgerEntry } from '../../../src/core/messages/schemas.js';
 import {
   blockHeightOf,
   blockRoots,
+  blockRootsOfKnown,
   canonicalBlock,
   emptyBlockRoot,
   heightAt,
@@ -102,6 +103,24 @@ describe('sync blocks', () => {
     const changed = structuredClone(entries[0]!) as LedgerEntry & { signature: string };
     changed.signature = `${changed.signature.startsWith('A') ? 'B' : 'A'}${changed.signature.slice(1)}`;
     assert.notEqual(blockRoots(sodiumCrypto, [changed, ...entries.slice(1)]).root, root);
+  });
+
+  test('roots from known part roots are the roots of the entries; a part left out is empty', () => {
+    const maker = new EntryMaker({ network, clock: new ManualClock(genesis + 5 * epoch) });
+    const entries = [
+      maker.commit({ agentId: 'x', principalId: 'p' }),
+      maker.revocation({ agentId: 'y', principalId: 'p' }),
+      maker.commit({ agentId: 'z', principalId: 'p' }),
+    ];
+    const roots = blockRoots(sodiumCrypto, entries);
+    const critical = { root: roots.criticalRoot, count: roots.criticalCount };
+    const commits = { root: roots.commitRoot, count: roots.commitCount };
+    assert.deepEqual(blockRootsOfKnown(sodiumCrypto, { critical, commits }), roots);
+    assert.deepEqual(
+      blockRootsOfKnown(sodiumCrypto, { commits }),
+      blockRoots(sodiumCrypto, [entries[0]!, entries[2]!]),
+    );
+    assert.deepEqual(blockRootsOfKnown(sodiumCrypto, {}), blockRoots(sodiumCrypto, []));
   });
 
   test('an equivocated key keeps the entry the ledger keeps, whatever the order', () => {

@@ -144,3 +144,74 @@ describe('warming the sync view', () => {
     }
   });
 });
+
+describe('parts sync imported whole into empty parts', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("take the roots their transfers proved instead of reading and hashing the block again; anything less doesn't", () => {
+    dir = mkdtempSync(join(tmpdir(), 'trust-mesh-sync-adopt-'));
+    const store = SqliteStore.open(join(dir, 'trust-mesh.db'), { crypto: sodiumCrypto });
+    try {
+      // Two blocks (1 s epochs) of commits and revocations, as a serving peer holds them.
+      const maker = new EntryMaker({ network, clock: new ManualClock(Date.now() - 60_000) });
+      const index = new BlockIndex(sodiumCrypto, network, clock, 0);
+      for (let i = 0; i < 16; i++) {
+        maker.clock.advance(120);
+        index.add(maker.commit({ agentId: `a-${i}`, principalId: 'p' }));
+        if (i % 3 === 0) index.add(maker.revocation({ agentId: `a-${i}`, principalId: 'p' }));
+      }
+      const [whole, short] = [...index.blockRootMap(index.latestHeight()).keys()];
+      assert.ok(whole !== undefined && short !== undefined, 'two blocks');
+      const tables = store.syncTables();
+      let loads = 0;
+      const entriesBetween = tables.entriesBetween.bind(tables);
+      tables.entriesBetween = (from, to) => {
+        loads++;
+        return entriesBetween(from, to);
+      };
+      const view = new StoreSyncView(sodiumCrypto, store, tables, network, clock, 0);
+      const importPart = (height: number, part: 'critical' | 'commits', skip = 0) => {
+        const mark = view.beforeImport(height, part);
+        const entries = index.partEntries(height, part, 0, 1_000);
+        store.transaction(() => {
+          for (const entry of entries.slice(skip)) store.append(entry as Verified<LedgerEntry>);
+        });
+        const roots = index.blockRoots(height);
+        if (mark !== null)
+          view.adoptPart(
+            mark,
+            part === 'critical' ? roots.criticalRoot : roots.commitRoot,
+            part === 'critical' ? roots.criticalCount : roots.commitCount,
+          );
+        return mark;
+      };
+      // Both parts of one block into an empty height: its roots come from the transfers, nothing is read.
+      assert.notEqual(importPart(whole, 'critical'), null);
+      assert.notEqual(importPart(whole, 'commits'), null, 'the other part is known empty after the first');
+      assert.deepEqual(view.blockRoots(whole), index.blockRoots(whole));
+      assert.equal(loads, 0, 'the block was neither read nor hashed');
+      // A part of which one entry was not stored (a key held already, say): the block is read and hashed.
+      importPart(short, 'critical');
+      importPart(short, 'commits', 1);
+      assert.notDeepEqual(view.blockRoots(short), index.blockRoots(short));
+      assert.equal(loads, 1, 'computed from the store');
+      assert.equal(view.beforeImport(short, 'commits'), null, 'a part that holds entries is not known empty');
+      // A later entry in the adopted block: its roots are computed again, with it.
+      const lateEntry = new EntryMaker({
+        network,
+        clock: new ManualClock(Date.parse(index.partEntries(whole, 'commits', 0, 1)[0]!.timestamp) + 1),
+      }).revocation({ agentId: 'late', principalId: 'p' });
+      store.append(lateEntry as Verified<LedgerEntry>);
+      index.add(lateEntry);
+      assert.deepEqual(view.blockRoots(whole), index.blockRoots(whole));
+      assert.equal(loads, 2, 'read again after the change');
+      // What it serves is what a view that adopted nothing computes from the same rows.
+      const top = view.latestHeight();
+      const cold = new StoreSyncView(sodiumCrypto, store, store.syncTables(), network, clock, 0);
+      assert.equal(view.summary(top).root(), cold.summary(top).root());
+    } finally {
+      store.close();
+    }
+  });
+});
