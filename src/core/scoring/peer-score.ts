@@ -54,11 +54,15 @@ interface Counters {
 }
 
 /** Peers tracked at most; past it those not seen lately are forgotten. */
-const CAPACITY = 10_000;
+export const PEERS_TRACKED = 10_000;
 
 export class PeerScores {
-  private readonly counters = new RecentMap<Counters>(CAPACITY);
-  /** Peers dropped for their score: until when each is refused, and the score it was dropped with. */
+  private readonly counters = new RecentMap<Counters>(PEERS_TRACKED);
+  /**
+   * Peers dropped for their score: until when each is refused, and the score it was dropped with. Kept in the
+   * order they were dropped, which with one graylist time is the order they expire in, so the expired are
+   * pruned from the front when one is added; fresh identities are cheap, so it is also held to PEERS_TRACKED.
+   */
   private readonly graylisted = new Map<string, { until: number; score: number }>();
   /** Connected peers by IP, and each connected peer's IP: only live connections crowd an address. */
   private readonly peersByIp = new Map<string, Set<string>>();
@@ -135,8 +139,13 @@ export class PeerScores {
   shouldDrop(peer: string, now: number): boolean {
     const score = this.score(peer, now);
     if (score >= this.params.disconnectBelow) return false;
-    this.graylisted.set(peer, { until: now + this.params.graylistMs, score });
+    this.graylist(peer, now, score);
     return true;
+  }
+
+  /** Peers refused now or expired but not yet pruned; at most PEERS_TRACKED. */
+  get graylistSize(): number {
+    return this.graylisted.size;
   }
 
   /** The score a graylisted peer was dropped with (scores decay, so a later read is higher); null if none. */
@@ -148,10 +157,26 @@ export class PeerScores {
     const until = this.graylisted.get(peer)?.until;
     if (until === undefined) return false;
     if (until > now) return true;
+    this.expire(peer);
+    return false;
+  }
+
+  private graylist(peer: string, now: number, score: number): void {
+    // Deleted first so that a peer dropped again moves to the back, keeping the order of expiry.
+    this.graylisted.delete(peer);
+    for (const [oldest, { until }] of this.graylisted) {
+      if (until > now && this.graylisted.size < PEERS_TRACKED) break;
+      // One still refused, evicted for room, keeps its counters: it is not given a clean score early.
+      if (until > now) this.graylisted.delete(oldest);
+      else this.expire(oldest);
+    }
+    this.graylisted.set(peer, { until: now + this.params.graylistMs, score });
+  }
+
+  private expire(peer: string): void {
     this.graylisted.delete(peer);
     // Back after its time out: it starts again from a clean score.
     this.counters.delete(peer);
-    return false;
   }
 
   private decayed(peer: string, now: number): Counters {

@@ -2,7 +2,7 @@
 // up to a cap, counters decay, and peers crowding one IP pay a colocation penalty quadratic in their surplus (P6).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_PEER_SCORE, PeerScores } from '../../../src/core/scoring/peer-score.js';
+import { DEFAULT_PEER_SCORE, PEERS_TRACKED, PeerScores } from '../../../src/core/scoring/peer-score.js';
 
 const T = 1_000_000;
 /** The default weights with loopback counted like any address, as on a real network. */
@@ -41,6 +41,39 @@ describe('PeerScores', () => {
     assert.equal(scores.isGraylisted('noisy', T + DEFAULT_PEER_SCORE.graylistMs), false);
     assert.equal(scores.scoreWhenDropped('noisy'), null, 'forgotten once it is let back');
     assert.equal(scores.score('noisy', T + DEFAULT_PEER_SCORE.graylistMs), 0);
+  });
+
+  it('forgets expired graylist entries when it adds one, even for peers never looked up again', () => {
+    const scores = new PeerScores();
+    const drop = (peer: string, now: number) => {
+      scores.excess(peer, now, 51);
+      assert.equal(scores.shouldDrop(peer, now), true);
+    };
+    for (let i = 0; i < 100; i++) drop(`gone-${i}`, T + i);
+    assert.equal(scores.graylistSize, 100);
+    // gone-0 to gone-50 have served their time by now, the other 49 have not.
+    const now = T + 50 + DEFAULT_PEER_SCORE.graylistMs;
+    drop('new', now);
+    assert.equal(scores.graylistSize, 50);
+    assert.equal(scores.score('gone-0', now), 0, 'an expired one starts again from a clean score');
+    assert.equal(scores.isGraylisted('gone-51', now), true);
+    // Dropped again, it moves to the back, behind those that expire before it: they are still pruned.
+    drop('gone-51', now);
+    drop('last', now + 100);
+    assert.equal(scores.graylistSize, 3, 'gone-51, new and last');
+    assert.equal(scores.isGraylisted('gone-51', now + 100), true);
+  });
+
+  it('holds at most PEERS_TRACKED graylisted peers, evicting those that expire first', () => {
+    const scores = new PeerScores();
+    for (let i = 0; i <= PEERS_TRACKED; i++) {
+      scores.excess(`p${i}`, T, 51);
+      scores.shouldDrop(`p${i}`, T);
+    }
+    assert.equal(scores.graylistSize, PEERS_TRACKED);
+    assert.equal(scores.isGraylisted('p0', T), false, 'the first one dropped made room');
+    assert.equal(scores.isGraylisted('p1', T), true);
+    assert.equal(scores.isGraylisted(`p${PEERS_TRACKED}`, T), true);
   });
 });
 
