@@ -41,6 +41,21 @@ describe('inbound admission favours members', () => {
     assert.equal(node.connectedPeers().length, 4);
   });
 
+  test('with loopback not exempt, non-members from one /24 are bounded; a member from it still gets in', async () => {
+    mesh = new TestMesh(testNetwork(STAKES));
+    node = await mesh.start(testKeyPair(0), { admission: { exemptLoopback: false, maxPerSubnet: 2 } });
+    const outsiders = [await handshaken(7), await handshaken(8)];
+    for (const peer of outsiders)
+      await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'a non-member within the bound');
+    // 16 non-member slots are free: it is the bound of 2 on 127.0.0.0/24 that refuses the third.
+    const third = await handshaken(9);
+    await third.waitForClose();
+    assert.equal(third.closeReason, 'TM_ERR_TOO_MANY_PEERS');
+    const member = await handshaken(1);
+    await waitFor(() => node.isConnectedTo(member.signer.nodeId), 2_000, 'a member from the same /24');
+    assert.equal(outsiders.filter((peer) => peer.closed).length, 0);
+  });
+
   test('30 handshaken non-members hold every non-member slot; a member connects at once', async () => {
     mesh = new TestMesh(testNetwork(STAKES));
     node = await mesh.start(testKeyPair(0));

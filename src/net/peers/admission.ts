@@ -1,6 +1,7 @@
 // Who may hold an inbound slot: members of the network file first, non-members within bounds (in all, per
 // /24 or /48), and sockets still handshaking in a small pool of their own that never takes an authenticated slot.
 import type { ErrorCode } from '../../core/errors.js';
+import { subnetOf } from '../../core/routing/subnet.js';
 import type { PeerSession } from './interface.js';
 
 export interface AdmissionLimits {
@@ -33,15 +34,9 @@ export function ipOf(remoteAddress: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
 }
 
-/** The /24 of an IPv4 address or the /48 of an IPv6 one, as a key. */
-export function subnetOf(ip: string): string {
-  if (ip.includes('.')) return ip.split('.').slice(0, 3).join('.');
-  const groups = ip.split(':');
-  return groups.slice(0, 3).join(':');
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip.startsWith('127.');
+/** The /24 of an IPv4 address or the /48 of an IPv6 one (compressed forms expanded first), as a key. */
+export function subnetKey(ip: string): string {
+  return subnetOf(ip)?.key ?? ip;
 }
 
 export type Admission =
@@ -100,9 +95,9 @@ export class AdmissionPolicy {
         detail: `non-member limit ${limits.maxNonMemberInbound}`,
       };
     const ip = ipOf(session.connection.remoteAddress);
-    if (limits.exemptLoopback && isLoopback(ip)) return { kind: 'admit' };
-    const subnet = subnetOf(ip);
-    const neighbours = nonMembers.filter((s) => subnetOf(ipOf(s.connection.remoteAddress)) === subnet);
+    if (limits.exemptLoopback && subnetOf(ip)?.loopback === true) return { kind: 'admit' };
+    const subnet = subnetKey(ip);
+    const neighbours = nonMembers.filter((s) => subnetKey(ipOf(s.connection.remoteAddress)) === subnet);
     if (neighbours.length >= limits.maxPerSubnet)
       return { kind: 'refuse', code: 'TM_ERR_TOO_MANY_PEERS', detail: `subnet limit ${limits.maxPerSubnet}` };
     return { kind: 'admit' };

@@ -1,0 +1,47 @@
+// The admission policy's decisions over hand-made sessions: which subnet an inbound address counts toward, and
+// the per-subnet bound on non-members.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AdmissionPolicy, defaultAdmission, ipOf, subnetKey } from '../../src/net/peers/admission.js';
+import type { PeerSession } from '../../src/net/peers/interface.js';
+
+function inbound(nodeId: string, remoteAddress: string): PeerSession {
+  return {
+    connection: { outbound: false, remoteAddress },
+    state: 'established',
+    nodeId,
+    peer: null,
+    openedAt: 0,
+  } as unknown as PeerSession;
+}
+
+describe('subnetKey', () => {
+  it('expands compressed IPv6 before taking the /48', () => {
+    assert.equal(subnetKey('2001::1'), subnetKey('2001::2'));
+    assert.equal(subnetKey('2001:db8::5'), subnetKey('2001:db8:0:1::5'));
+    assert.equal(subnetKey('2001:DB8:0:ffff::1'), subnetKey('2001:db8::9'));
+    assert.notEqual(subnetKey('2001:db8:1::1'), subnetKey('2001:db8:2::1'));
+  });
+
+  it('takes the /24 of IPv4, mapped or not, from a socket’s "ip:port"', () => {
+    assert.equal(subnetKey(ipOf('10.1.2.3:4000')), subnetKey(ipOf('::ffff:10.1.2.200:5')));
+    assert.notEqual(subnetKey(ipOf('10.1.2.3:4000')), subnetKey(ipOf('10.1.3.3:4000')));
+    assert.equal(subnetKey(ipOf('2001:db8::5:4000')), subnetKey('2001:db8:0:7::1'));
+  });
+});
+
+describe('AdmissionPolicy.onHandshaken', () => {
+  const policy = new AdmissionPolicy(
+    { ...defaultAdmission(32), maxPerSubnet: 2 },
+    (id) => id.startsWith('member'),
+    () => 0,
+  );
+
+  it('bounds non-members per IPv6 /48 whichever way their addresses are written', () => {
+    const held = [inbound('a', '2001:db8::5:1000'), inbound('b', '2001:db8:0:1::5:1001')];
+    const verdict = policy.onHandshaken(held, inbound('c', '2001:db8:0:0:0:0:0:9:1002'));
+    assert.equal(verdict.kind, 'refuse');
+    assert.equal(policy.onHandshaken(held, inbound('d', '2001:db9::5:1003')).kind, 'admit');
+    assert.equal(policy.onHandshaken(held, inbound('member-1', '2001:db8::7:1004')).kind, 'admit');
+  });
+});
