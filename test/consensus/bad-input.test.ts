@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { compactVotes } from '../../src/core/consensus/votes.js';
 import type { ErrorCode } from '../../src/core/errors.js';
-import type { Commit, TrustUpdate, Vote } from '../../src/core/messages/schemas.js';
+import type { Blacklist, Commit, TrustUpdate, Vote } from '../../src/core/messages/schemas.js';
 import { signMessage } from '../../src/core/signing.js';
 import { isoTimestamp } from '../../src/core/time.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
@@ -106,11 +106,14 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
     const commit = maker.commit({ agentId: 'agent', principalId: 'p' }, { origin: 1, voters: [1, 3] });
     peer.sendJson(commit);
     await waitFor(dropped('TM_ERR_QUORUM_NOT_REACHED'), 2_000, 'QUORUM_NOT_REACHED');
+    // A shortfall proves nothing against the signer: it may be this node's view of the stakes that lags.
+    assert.equal(node.isBlacklisted(maker.signer(1).nodeId), false);
     assertUntouched();
   });
 
-  test('a COMMIT whose vote signs a different update is rejected (TM_ERR_SIG_INVALID)', async () => {
+  test('a COMMIT whose vote signs a different update is rejected (TM_ERR_SIG_INVALID), blacklisting its signer', async () => {
     const peer = await rawValidator(1);
+    const witness = await rawValidator(2);
     const subject = { agentId: 'agent', principalId: 'p' };
     const update = maker.update(subject, { origin: 1, trustScore: 900 });
     const other = maker.update(subject, { origin: 1, trustScore: 100 });
@@ -134,6 +137,14 @@ describe('consensus refuses bad votes, commits and proposals with reason codes, 
     });
     peer.sendJson(commit);
     await waitFor(dropped('TM_ERR_SIG_INVALID'), 2_000, 'SIG_INVALID');
+    // The commit its origin signed is the proof: the node blacklists it and tells the mesh, evidence attached.
+    const offender = maker.signer(1).nodeId;
+    assert.equal(node.isBlacklisted(offender), true);
+    const announced = () =>
+      witness.received.find((m): m is Blacklist => m.type === 'BLACKLIST' && m.offender === offender);
+    await waitFor(() => announced() !== undefined, 2_000, 'the BLACKLIST at another peer');
+    assert.equal(announced()!.reason, 'INVALID_MESSAGE');
+    assert.equal((announced()!.evidence[0] as Commit | undefined)?.signature, commit.signature);
     assertUntouched();
   });
 
