@@ -1,5 +1,5 @@
 // The fuzz properties over the frame decoder, every schema and every engine handler, sized by the caller.
-// The test suite runs them at CI size; bench/fuzz.ts runs them longer. Each returns how many frames it generated.
+// The test suite runs them at CI size; bench/fuzz.ts runs them longer. Each returns how many frames it fed in.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ERROR_CODES } from '../../src/core/errors.js';
@@ -77,6 +77,7 @@ const sampleOf = (world: FuzzWorld) =>
 /** Arbitrary text, arbitrary JSON, objects of a known type with arbitrary fields, and edited valid frames. */
 export function fuzzDecoder(world: FuzzWorld, options: FuzzOptions, tally: Tally = new Map()): number {
   const quarter = Math.ceil(options.runs / 8);
+  let fed = 0;
   const settings = (runs: number) => ({
     numRuns: runs,
     includeErrorInReport: true,
@@ -84,12 +85,14 @@ export function fuzzDecoder(world: FuzzWorld, options: FuzzOptions, tally: Tally
   });
   fc.assert(
     fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string(), fc.json()), (text) => {
+      fed++;
       decodeChecked(text, tally);
     }),
     settings(quarter),
   );
   fc.assert(
     fc.property(fc.jsonValue(), (value) => {
+      fed++;
       decodeChecked(JSON.stringify(value) ?? 'null', tally);
     }),
     settings(quarter),
@@ -99,6 +102,7 @@ export function fuzzDecoder(world: FuzzWorld, options: FuzzOptions, tally: Tally
       fc.constantFrom(...MESSAGE_TYPES),
       fc.dictionary(fc.string({ maxLength: 12 }), oddValue, { maxKeys: 12 }),
       (type, fields) => {
+        fed++;
         decodeChecked(JSON.stringify({ ...fields, type, version: '1.0' }), tally);
       },
     ),
@@ -111,6 +115,7 @@ export function fuzzDecoder(world: FuzzWorld, options: FuzzOptions, tally: Tally
       fc.array(mutation, { maxLength: 3 }),
       fc.array(textEdit, { maxLength: 2 }),
       (sample, mutations, edits) => {
+        fed++;
         let text = JSON.stringify(mutate(sample, mutations)) ?? '';
         for (const edit of edits) text = editText(text, edit);
         decodeChecked(text, tally);
@@ -118,18 +123,23 @@ export function fuzzDecoder(world: FuzzWorld, options: FuzzOptions, tally: Tally
     ),
     settings(edited),
   );
-  return 3 * quarter + edited;
+  return fed;
 }
 
 /** Each schema on its own: mutated samples never make the validator throw, and it agrees with decodeValue. */
 export function fuzzSchemas(world: FuzzWorld, options: FuzzOptions, tally: Tally = new Map()): number {
-  const perType = Math.ceil(options.runs / MESSAGE_TYPES.length);
-  for (const type of MESSAGE_TYPES) {
+  const perType = Math.floor(options.runs / MESSAGE_TYPES.length);
+  const extra = options.runs % MESSAGE_TYPES.length;
+  let fed = 0;
+  for (const [index, type] of MESSAGE_TYPES.entries()) {
+    const runs = perType + (index < extra ? 1 : 0);
+    if (runs === 0) continue;
     fc.assert(
       fc.property(
         fc.constantFrom(...world.samples.get(type)!),
         fc.array(mutation, { minLength: 1, maxLength: 4 }),
         (sample, mutations) => {
+          fed++;
           const value = mutate(sample, mutations);
           const violation = schemaViolation(type, value);
           assert.ok(violation === null || typeof violation === 'string');
@@ -148,13 +158,13 @@ export function fuzzSchemas(world: FuzzWorld, options: FuzzOptions, tally: Tally
         },
       ),
       {
-        numRuns: perType,
+        numRuns: runs,
         includeErrorInReport: true,
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       },
     );
   }
-  return perType * MESSAGE_TYPES.length;
+  return fed;
 }
 
 /**
@@ -229,12 +239,14 @@ function worlds(first: FuzzWorld): () => FuzzWorld {
 /** Mutated valid frames of every type, decoded as the shell would, then handed to the engine. */
 export function fuzzHandlers(world: FuzzWorld, options: FuzzOptions, tally: Tally = new Map()): number {
   const current = worlds(world);
+  let fed = 0;
   fc.assert(
     fc.property(
       sampleOf(world),
       fc.array(handlerMutation, { maxLength: 3 }),
       senderOf(world),
       (sample, mutations, from) => {
+        fed++;
         const decoded = decodeValue(mutate(sample, mutations));
         checkOutcome(decoded);
         if (decoded.kind !== 'accept') return;
@@ -248,7 +260,7 @@ export function fuzzHandlers(world: FuzzWorld, options: FuzzOptions, tally: Tall
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     },
   );
-  return options.runs;
+  return fed;
 }
 
 /**
@@ -258,6 +270,7 @@ export function fuzzHandlers(world: FuzzWorld, options: FuzzOptions, tally: Tall
 export function fuzzSignedHandlers(world: FuzzWorld, options: FuzzOptions, tally: Tally = new Map()): number {
   const signed = MESSAGE_TYPES.filter((type) => SIGNED_TYPES.has(type));
   const current = worlds(world);
+  let fed = 0;
   fc.assert(
     fc.property(
       fc.constantFrom(...signed).chain((type) => fc.constantFrom(...world.samples.get(type)!)),
@@ -265,6 +278,7 @@ export function fuzzSignedHandlers(world: FuzzWorld, options: FuzzOptions, tally
       resignChoice,
       senderOf(world),
       (sample, mutations, choice, from) => {
+        fed++;
         const mutated = mutate(sample, mutations);
         const first = decodeValue(mutated);
         if (first.kind !== 'accept' || !SIGNED_TYPES.has(first.value.type)) return;
@@ -281,7 +295,7 @@ export function fuzzSignedHandlers(world: FuzzWorld, options: FuzzOptions, tally
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     },
   );
-  return options.runs;
+  return fed;
 }
 
 export { createFuzzWorld };
