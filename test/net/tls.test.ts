@@ -1,33 +1,12 @@
 // Acceptance test of wss:// (issue #2, item 7): nodes given a certificate and key serve TLS, nodes trusting its CA
 // connect and gossip over it, and a client that does not trust the certificate is refused at the TLS layer.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
+import { selfSigned } from '../support/certs.js';
 import { testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
-
-/** A self-signed Ed25519 certificate for 127.0.0.1, made fresh for this run. */
-function selfSigned(dir: string): { cert: Buffer; key: Buffer } {
-  const certPath = join(dir, 'cert.pem');
-  const keyPath = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ed25519', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(certPath), key: readFileSync(keyPath) };
-}
 
 describe('TLS: wss:// between nodes that trust the certificate', { timeout: 60_000 }, () => {
   const mesh = new TestMesh(testNetwork([10, 10, 10]));

@@ -57,6 +57,8 @@ export interface ListenOptions {
   readonly port: number;
   readonly maxFrameBytes: number;
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /** From accept (and TLS) to the whole upgrade request at most; UPGRADE_TIMEOUT_MS unless given. */
+  readonly upgradeTimeoutMs?: number;
 }
 
 export interface MeshListener {
