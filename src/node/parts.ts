@@ -140,10 +140,6 @@ export class NodeParts {
         signer: () => this.engine.signer,
         registry: () => this.engine.registry,
         onEstablished: (session) => {
-          if (!this.judge.admits(session.nodeId!)) {
-            this.peers.refuse(session, 'TM_ERR_PEER_SCORE', 'refused for a while after a low score');
-            return;
-          }
           this.judge.connected(session);
           hooks.atomically('greeting a new peer', () => this.engine.peerConnected(session.nodeId!));
           this.discovery.established(session);
@@ -165,6 +161,7 @@ export class NodeParts {
         onMessage: (session, message, bytes) => this.inbound.enqueue(session, message, bytes),
         frameFilter: (text, session) => dropCopy(this.frames, this.engine, text, session.nodeId!),
         admitFrame: (session, message, bytes) => this.inbound.admitFrame(session, message, bytes),
+        admits: (nodeId) => this.judge.admits(nodeId),
         scoreOf: (nodeId) => this.judge.scoreOf(nodeId),
         work: () => this.work(),
         onFrameRefused: (session, failure) => {

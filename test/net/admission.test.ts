@@ -3,7 +3,8 @@ import { afterEach, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { internals } from '../../src/node/internals.js';
 import type { TrustMeshNode } from '../../src/node/node.js';
-import { testKeyPair, testNetwork } from '../support/fixtures.js';
+import { EntryMaker } from '../support/entries.js';
+import { ManualClock, testKeyPair, testNetwork } from '../support/fixtures.js';
 import { RawPeer, TestMesh, waitFor } from '../support/mesh.js';
 
 // Keys 0–4 are members of the network file; 7 and up are not.
@@ -54,6 +55,32 @@ describe('inbound admission favours members', () => {
     const member = await handshaken(1);
     await waitFor(() => node.isConnectedTo(member.signer.nodeId), 2_000, 'a member from the same /24');
     assert.equal(outsiders.filter((peer) => peer.closed).length, 0);
+  });
+
+  test('a member refused for its score is refused before admission: it evicts no non-member', async () => {
+    mesh = new TestMesh(testNetwork(STAKES));
+    node = await mesh.start(testKeyPair(0), { maxInboundPeers: 2 });
+    const maker = new EntryMaker({ network: mesh.network, clock: new ManualClock(Date.now()) });
+    const forgerId = maker.signer(2).nodeId;
+    // Three tampered updates from member 2, each closing its link, bring its score below the threshold.
+    for (let i = 0; i < 3; i++) {
+      const forger = await handshaken(2);
+      await waitFor(() => node.isConnectedTo(forgerId), 2_000, 'the forger in');
+      const update = maker.update({ agentId: `forged-${i}`, principalId: 'p' }, { origin: 2 });
+      forger.sendJson({ ...update, payload: { ...update.payload, trustScore: 999 } });
+      await forger.waitForClose();
+    }
+    assert.notEqual(internals(node).judge.scoreWhenDropped(forgerId), null, 'member 2 is refused for now');
+    // Every slot taken, one by a non-member: a member admitted now would evict it.
+    const [outsider, member] = [await handshaken(7), await handshaken(1)];
+    for (const peer of [outsider, member])
+      await waitFor(() => node.isConnectedTo(peer.signer.nodeId), 2_000, 'a slot taken');
+    const refused = await RawPeer.connect(node.endpoint, testKeyPair(2), mesh.network.networkId, mesh);
+    await refused.handshake().catch(() => undefined);
+    await refused.waitForClose();
+    assert.equal(refused.closeReason, 'TM_ERR_PEER_SCORE');
+    assert.equal(node.isConnectedTo(outsider.signer.nodeId), true, 'the non-member keeps its slot');
+    assert.equal(outsider.closed, false);
   });
 
   test('30 handshaken non-members hold every non-member slot; a member connects at once', async () => {

@@ -108,6 +108,8 @@ export interface PeerManagerModules {
    * the frame unhandled; the hook does the accounting (peer score, metrics).
    */
   readonly admitFrame?: (session: PeerSession, message: Message | null, bytes: number) => boolean;
+  /** False for a node refused for now (dropped for its score): its handshake is refused before anything else. */
+  readonly admits?: (nodeId: string) => boolean;
   /** A connected peer's score: when a member needs a full node's slot, the lowest-scored non-member leaves. */
   readonly scoreOf?: (nodeId: string) => number;
   /** This node's proof of work for its current key (core/admission/work.ts), sent in every HANDSHAKE. */

@@ -165,6 +165,11 @@ export class PeerManager implements EngineOutput {
       this.refuse(session, 'TM_ERR_PEER_FILTERED', peer.nodeId.slice(0, 12));
       return;
     }
+    // Before the duplicate and admission checks: a peer refused anyway must not close or evict anyone.
+    if (this.modules.admits?.(peer.nodeId) === false) {
+      this.refuse(session, 'TM_ERR_PEER_SCORE', 'refused for a while after a low score');
+      return;
+    }
     const loser = this.sessions.duplicateLoser(session);
     if (loser !== null) {
       this.refuse(loser, 'TM_ERR_DUPLICATE_CONNECTION', peer.nodeId.slice(0, 12));
