@@ -45,3 +45,40 @@ describe('AdmissionPolicy.onHandshaken', () => {
     assert.equal(policy.onHandshaken(held, inbound('member-1', '2001:db8::7:1004')).kind, 'admit');
   });
 });
+
+describe('AdmissionPolicy.onSocket', () => {
+  const policy = new AdmissionPolicy(
+    { ...defaultAdmission(32), maxPendingHandshakes: 4, maxPendingPerIp: 2, exemptLoopback: true },
+    () => false,
+    () => 0,
+  );
+  const waiting = (remoteAddress: string, openedAt: number, said = false) =>
+    ({
+      connection: { outbound: false, remoteAddress },
+      state: 'handshaking',
+      nodeId: null,
+      peer: said ? {} : null,
+      openedAt,
+    }) as unknown as PeerSession;
+
+  it('makes room for a third socket from one IP among that IP’s own, the oldest silent one first', () => {
+    const [spoke, silent, other] = [
+      waiting('10.0.0.1:1', 1, true),
+      waiting('10.0.0.1:2', 2),
+      waiting('10.0.0.2:1', 0),
+    ];
+    const verdict = policy.onSocket([spoke, silent, other], waiting('10.0.0.1:3', 3));
+    assert.deepEqual(verdict, { kind: 'admit', evict: silent });
+    assert.deepEqual(policy.onSocket([spoke, silent, other], waiting('10.0.0.3:1', 3)), { kind: 'admit' });
+  });
+
+  it('exempts loopback from the per-IP bound, not from the pool’s', () => {
+    const pending = [1, 2, 3, 4].map((port) => waiting(`127.0.0.1:${port}`, port));
+    const verdict = policy.onSocket(pending.slice(0, 3), waiting('127.0.0.1:9', 9));
+    assert.deepEqual(verdict, { kind: 'admit' });
+    assert.deepEqual(policy.onSocket(pending, waiting('127.0.0.1:9', 9)), {
+      kind: 'admit',
+      evict: pending[0],
+    });
+  });
+});

@@ -83,6 +83,31 @@ describe('inbound admission favours members', () => {
     assert.equal(outsider.closed, false);
   });
 
+  test('one address holds at most maxPendingPerIp sockets in the handshake pool; its oldest makes room', async () => {
+    mesh = new TestMesh(testNetwork(STAKES));
+    node = await mesh.start(testKeyPair(0), { admission: { exemptLoopback: false, maxPendingPerIp: 2 } });
+    const connect = (index: number) =>
+      RawPeer.connect(node.endpoint, testKeyPair(index), mesh.network.networkId, mesh);
+    const waiting = [await connect(1), await connect(2)];
+    const third = await connect(3);
+    await waiting[0]!.waitForClose();
+    assert.equal(
+      waiting[0]!.closeReason,
+      'TM_ERR_TOO_MANY_PEERS',
+      'the oldest waiter from 127.0.0.1 dropped',
+    );
+    // The other two were within the bound: both complete their handshakes.
+    for (const peer of [waiting[1]!, third]) {
+      await peer.handshake();
+      await waitFor(
+        () => node.isConnectedTo(peer.signer.nodeId),
+        2_000,
+        'a waiter within the bound admitted',
+      );
+    }
+    assert.equal(waiting[1]!.closed || third.closed, false);
+  });
+
   test('30 handshaken non-members hold every non-member slot; a member connects at once', async () => {
     mesh = new TestMesh(testNetwork(STAKES));
     node = await mesh.start(testKeyPair(0));

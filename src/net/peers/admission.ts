@@ -1,5 +1,5 @@
-// Who may hold an inbound slot: members of the network file first, non-members within bounds (in all, per
-// /24 or /48), and sockets still handshaking in a small pool of their own that never takes an authenticated slot.
+// Who may hold an inbound slot: members of the network file first, non-members within bounds (in all, per /24
+// or /48), and sockets still handshaking in a small pool of their own, bounded per IP, never holding a slot.
 import type { ErrorCode } from '../../core/errors.js';
 import { subnetOf } from '../../core/routing/subnet.js';
 import type { PeerSession } from './interface.js';
@@ -13,6 +13,8 @@ export interface AdmissionLimits {
   readonly maxPerSubnet: number;
   /** Inbound sockets not yet handshaken at most; past it the oldest silent one is dropped to make room. */
   readonly maxPendingHandshakes: number;
+  /** Of those, from one IP address at most: past it that address's oldest silent one is dropped. */
+  readonly maxPendingPerIp: number;
   /** Loopback addresses are exempt from the subnet bound (a devnet's nodes all share one). */
   readonly exemptLoopback: boolean;
 }
@@ -23,6 +25,7 @@ export function defaultAdmission(maxInboundPeers: number): AdmissionLimits {
     maxNonMemberInbound: Math.floor(maxInboundPeers / 2),
     maxPerSubnet: 4,
     maxPendingHandshakes: 64,
+    maxPendingPerIp: 8,
     exemptLoopback: true,
   };
 }
@@ -37,6 +40,14 @@ export function ipOf(remoteAddress: string): string {
 /** The /24 of an IPv4 address or the /48 of an IPv6 one (compressed forms expanded first), as a key. */
 export function subnetKey(ip: string): string {
   return subnetOf(ip)?.key ?? ip;
+}
+
+/** The socket to drop from a full pool: an honest peer sends its HANDSHAKE within a round trip, so the oldest
+ * that has said nothing yet goes first. */
+function oldestWaiter(pending: readonly PeerSession[]): PeerSession {
+  const silent = pending.filter((s) => s.peer === null);
+  const pool = silent.length > 0 ? silent : pending;
+  return pool.reduce((a, b) => (b.openedAt < a.openedAt ? b : a));
 }
 
 export type Admission =
@@ -65,12 +76,14 @@ export class AdmissionPolicy {
         detail: `limit ${this.limits.maxInboundPeers}`,
       };
     const pending = inbound.filter((s) => s.state === 'handshaking');
+    // One address cannot fill the pool and push everyone else's handshakes out: it makes room among its own.
+    const ip = ipOf(socket.connection.remoteAddress);
+    if (!this.exempt(ip)) {
+      const sameIp = pending.filter((s) => ipOf(s.connection.remoteAddress) === ip);
+      if (sameIp.length >= this.limits.maxPendingPerIp) return { kind: 'admit', evict: oldestWaiter(sameIp) };
+    }
     if (pending.length < this.limits.maxPendingHandshakes) return { kind: 'admit' };
-    // An honest peer sends its HANDSHAKE within a round trip; one that has said nothing yet goes first.
-    const silent = pending.filter((s) => s.peer === null);
-    const pool = silent.length > 0 ? silent : pending;
-    const oldest = pool.reduce((a, b) => (b.openedAt < a.openedAt ? b : a));
-    return { kind: 'admit', evict: oldest };
+    return { kind: 'admit', evict: oldestWaiter(pending) };
   }
 
   /** An inbound session whose handshake just completed: may it take an authenticated slot? */
@@ -95,12 +108,16 @@ export class AdmissionPolicy {
         detail: `non-member limit ${limits.maxNonMemberInbound}`,
       };
     const ip = ipOf(session.connection.remoteAddress);
-    if (limits.exemptLoopback && subnetOf(ip)?.loopback === true) return { kind: 'admit' };
+    if (this.exempt(ip)) return { kind: 'admit' };
     const subnet = subnetKey(ip);
     const neighbours = nonMembers.filter((s) => subnetKey(ipOf(s.connection.remoteAddress)) === subnet);
     if (neighbours.length >= limits.maxPerSubnet)
       return { kind: 'refuse', code: 'TM_ERR_TOO_MANY_PEERS', detail: `subnet limit ${limits.maxPerSubnet}` };
     return { kind: 'admit' };
+  }
+
+  private exempt(ip: string): boolean {
+    return this.limits.exemptLoopback && subnetOf(ip)?.loopback === true;
   }
 
   private member(session: PeerSession): boolean {
