@@ -57,7 +57,10 @@ export class PeerJudge {
       return;
     }
     if (outcome.kind === 'reject') this.scores.invalid(peer, now);
-    else if (outcome.code === 'TM_ERR_RATE_LIMITED') this.scores.excess(peer, now);
+    // An origin's budget: an honest relay forwards what its own view of that budget allowed (a member sending
+    // different messages to each neighbour overruns it here through all of them), so only the origin pays.
+    else if (outcome.code === 'TM_ERR_RATE_LIMITED' && originOf(message) === peer)
+      this.scores.excess(peer, now);
     else return;
     this.check(session);
   }
@@ -86,4 +89,10 @@ export class PeerJudge {
       `score ${score}, refused for ${this.scores.params.graylistMs} ms`,
     );
   }
+}
+
+/** The node whose budget a message spends: its signer (a PEER_ANNOUNCE names itself); null for link messages. */
+function originOf(message: Message): string | null {
+  if (message.type === 'PEER_ANNOUNCE') return message.nodeId;
+  return 'origin' in message ? message.origin : null;
 }
