@@ -44,6 +44,8 @@ interface Phase {
     endedAt: number;
     closedWith: string | null;
   } | null;
+  /** The main thread's heap in use at its highest during the phase (sampled every 50 ms). */
+  heapUsedMaxMiB: number;
 }
 
 async function phase(node: TrustMeshNode, healthUrl: string, kind: HostileKind | null, ms: number) {
@@ -77,10 +79,20 @@ async function phase(node: TrustMeshNode, healthUrl: string, kind: HostileKind |
     flooder?.postMessage('go');
     probe.postMessage('go');
     const probeDone = next<ProbeResult>(probe);
+    // The node's own heap (the probe and the flooder are workers, with heaps of their own), at its highest.
+    let heapUsedMax = process.memoryUsage().heapUsed;
+    const sampler = setInterval(() => {
+      heapUsedMax = Math.max(heapUsedMax, process.memoryUsage().heapUsed);
+    }, 50);
     await sleep(ms);
+    clearInterval(sampler);
     flooder?.postMessage('stop');
     probe.postMessage('stop');
-    return { probe: await probeDone, flood: floodDone === null ? null : await floodDone } satisfies Phase;
+    return {
+      probe: await probeDone,
+      flood: floodDone === null ? null : await floodDone,
+      heapUsedMaxMiB: heapUsedMax / 2 ** 20,
+    } satisfies Phase;
   } finally {
     await Promise.all([probe.terminate(), flooder?.terminate()]);
   }
@@ -123,7 +135,12 @@ async function runNode(
     const kinds = lifted ? FLOODS.filter((kind) => kind !== 'signed-proposals') : FLOODS;
     for (const kind of [null, ...kinds]) {
       const name = `${label}_${kind ?? 'idle'}`;
-      const { probe, flood } = await phase(node, `${api.url}/healthz`, kind, ms);
+      const { probe, flood, heapUsedMaxMiB } = await phase(node, `${api.url}/healthz`, kind, ms);
+      set(
+        `${name}_heapUsedMaxMiB`,
+        round(heapUsedMaxMiB, 1),
+        "MiB (the node's thread, highest in the phase)",
+      );
       set(`${name}_healthzP99`, p(probe.healthMs, 99), 'ms');
       set(`${name}_pingP99`, p(probe.pingMs, 99), 'ms');
       set(

@@ -4,6 +4,7 @@ import type { MeshEngine } from '../core/engine/engine.js';
 import type { Discovery } from '../net/kad/discovery.js';
 import type { PeerManager } from '../net/peers/peer-manager.js';
 import type { NodeStore } from '../store/interface.js';
+import type { InboundPath } from './inbound.js';
 import type { TrustMeshNode } from './node.js';
 import type { PeerJudge } from './peer-judge.js';
 import type { NodeSync } from './sync/syncer.js';
@@ -14,6 +15,8 @@ export interface NodeInternals {
   readonly store: NodeStore;
   readonly discovery: Discovery;
   readonly sync: NodeSync | null;
+  /** Messages read and waiting to be handled. */
+  readonly inbound: InboundPath;
   /** Peer scores, including those of peers already disconnected. */
   readonly judge: PeerJudge;
 }
