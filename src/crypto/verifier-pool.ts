@@ -27,6 +27,8 @@ const MAX_IN_FLIGHT_PER_WORKER = 4;
 interface PoolWorker {
   readonly worker: Worker;
   readonly waiting: Map<number, { resolve: (results: boolean[]) => void; reject: (error: Error) => void }>;
+  /** It stopped (an error, an exit): it is given nothing more. */
+  dead: boolean;
 }
 
 export class VerifierPool implements SignatureVerifier {
@@ -43,7 +45,7 @@ export class VerifierPool implements SignatureVerifier {
     const script = new URL('./verify-worker.js', import.meta.url);
     this.workers = Array.from({ length: threads }, () => {
       const worker = new Worker(script);
-      const entry: PoolWorker = { worker, waiting: new Map() };
+      const entry: PoolWorker = { worker, waiting: new Map(), dead: false };
       worker.on('message', (result: BatchResult) => {
         const waiting = entry.waiting.get(result.id);
         entry.waiting.delete(result.id);
@@ -51,8 +53,13 @@ export class VerifierPool implements SignatureVerifier {
         waiting?.resolve(Array.from(result.results, (value) => value === 1));
         if (this.waitingForRoom.length > 0 && this.canAcceptWork()) this.wakeWaitingForRoom();
       });
-      worker.on('error', () => this.failAll(entry));
-      worker.on('exit', () => this.failAll(entry));
+      const died = () => {
+        entry.dead = true;
+        this.failAll(entry);
+        this.wakeWaitingForRoom();
+      };
+      worker.on('error', died);
+      worker.on('exit', died);
       // Idle workers do not keep the process alive; a worker with batches in flight does (see verifyBatch).
       worker.unref();
       return entry;
@@ -62,8 +69,12 @@ export class VerifierPool implements SignatureVerifier {
   verifyBatch(checks: readonly SignatureCheck[]): Promise<boolean[]> {
     if (this.closed) return Promise.reject(new TrustMeshError('TM_ERR_NOT_RUNNING', 'verifier pool closed'));
     if (checks.length === 0) return Promise.resolve([]);
+    const live = this.workers.filter((entry) => !entry.dead);
+    // Nothing is known of the batch: the caller checks it itself (as when a worker dies with it).
+    if (live.length === 0)
+      return Promise.reject(new TrustMeshError('TM_ERR_INTERNAL', 'no verifier worker left'));
     const request = pack(this.nextId++, checks);
-    const target = this.workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
+    const target = live.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
     return new Promise((resolve, reject) => {
       target.waiting.set(request.id, { resolve, reject });
       target.worker.ref();
@@ -76,12 +87,19 @@ export class VerifierPool implements SignatureVerifier {
     });
   }
 
+  /**
+   * Closed or without a live worker it takes work again: each batch is refused at once and checked by its
+   * caller, rather than held waiting for room that will never come.
+   */
   canAcceptWork(): boolean {
-    return this.workers.some((entry) => entry.waiting.size < MAX_IN_FLIGHT_PER_WORKER);
+    const live = this.workers.filter((entry) => !entry.dead);
+    return (
+      this.closed || live.length === 0 || live.some((entry) => entry.waiting.size < MAX_IN_FLIGHT_PER_WORKER)
+    );
   }
 
   whenAvailable(): Promise<void> {
-    if (this.closed || this.canAcceptWork()) return Promise.resolve();
+    if (this.canAcceptWork()) return Promise.resolve();
     return new Promise((resolve) => this.waitingForRoom.push(resolve));
   }
 
@@ -102,6 +120,7 @@ export class VerifierPool implements SignatureVerifier {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wakeWaitingForRoom();
     await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
     for (const entry of this.workers) this.failAll(entry);
     this.wakeWaitingForRoom();

@@ -95,6 +95,7 @@ export class NodeParts {
       this.logger,
       (session, code, detail) => this.peers.refuse(session, code, detail),
       options.peerScore,
+      options.network.params.rateLimitPerMinute,
     );
     this.frames = new DuplicateFrameFilter(2 * clockSkewMs + proposalTimeoutMs, this.clock);
     const capabilities = [

@@ -5,6 +5,7 @@ import { MESSAGE_INFO } from '../core/messages/registry.js';
 import type { Message } from '../core/messages/schemas.js';
 import type { Outcome } from '../core/outcome.js';
 import { DEFAULT_PEER_SCORE, type PeerScoreParams, PeerScores } from '../core/scoring/peer-score.js';
+import { TokenBuckets } from '../core/scoring/token-bucket.js';
 import type { Clock } from '../core/time.js';
 import type { Logger } from '../log.js';
 import { ipOf } from '../net/peers/admission.js';
@@ -12,14 +13,22 @@ import type { PeerSession } from '../net/peers/peer-manager.js';
 
 export class PeerJudge {
   readonly scores: PeerScores;
+  /** Per relay and origin: the excess of that origin an honest relay could bring, which costs it nothing. */
+  private readonly relayedExcess: TokenBuckets;
 
+  /**
+   * `originBudgetPerMinute` is the largest per-origin budget (the network's rateLimitPerMinute): an honest relay
+   * forwards at most that much of one origin a minute, plus the burst, because it keeps the same budget itself.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly refuse: (session: PeerSession, code: ErrorCode, detail?: string) => void,
     params: Partial<PeerScoreParams> = {},
+    originBudgetPerMinute = 100,
   ) {
     this.scores = new PeerScores({ ...DEFAULT_PEER_SCORE, ...params });
+    this.relayedExcess = new TokenBuckets({ perMinute: originBudgetPerMinute, burst: originBudgetPerMinute });
   }
 
   /** An established session: its IP now counts toward colocation. */
@@ -57,9 +66,7 @@ export class PeerJudge {
       return;
     }
     if (outcome.kind === 'reject') this.scores.invalid(peer, now);
-    // An origin's budget: an honest relay forwards what its own view of that budget allowed (a member sending
-    // different messages to each neighbour overruns it here through all of them), so only the origin pays.
-    else if (outcome.code === 'TM_ERR_RATE_LIMITED' && originOf(message) === peer)
+    else if (outcome.code === 'TM_ERR_RATE_LIMITED' && this.chargesExcess(peer, message, now))
       this.scores.excess(peer, now);
     else return;
     this.check(session);
@@ -77,6 +84,18 @@ export class PeerJudge {
   /** The score a refused peer was dropped with; null unless it is refused now. */
   scoreWhenDropped(nodeId: string): number | null {
     return this.admits(nodeId) ? null : this.scores.scoreWhenDropped(nodeId);
+  }
+
+  /**
+   * Excess over an origin's budget costs the origin that sent it. A relay forwards what its own view of that
+   * budget allowed (a member sending different messages to each neighbour overruns it here through all of them),
+   * so it pays only past what an honest relay could forward of that origin: a member cannot then make a node
+   * check signatures without end through relays that are never scored.
+   */
+  private chargesExcess(peer: string, message: Message, now: number): boolean {
+    const origin = originOf(message);
+    if (origin === null || origin === peer) return true;
+    return !this.relayedExcess.take(`${peer}\n${origin}`, now);
   }
 
   private check(session: PeerSession): void {

@@ -86,7 +86,8 @@ export class SignaturePrepass<W> {
     this.awaitingRoom = true;
     void verifier.whenAvailable().then(() => {
       this.awaitingRoom = false;
-      if (!this.stopped) this.flush();
+      // A later turn, not this microtask: a verifier that says it has room and then has none must not spin.
+      this.schedule();
     });
   }
 

@@ -46,7 +46,13 @@ describe('two trust-mesh processes reconnect after one is killed', { timeout: 90
       () => dialler.logged('peer connected', connectedTo(a.nodeId)).length === 2,
       10_000,
       'the dialler to log the second connection',
-    );
+    ).catch((error: Error) => {
+      // What the dialler said about its peers since the kill, so that a failure shows why.
+      const since = dialler.logs.filter((line) => Number(line.time ?? 0) >= restartedAt - 5_000);
+      throw new Error(
+        `${error.message}; the dialler logged:\n${since.map((line) => JSON.stringify(line)).join('\n')}`,
+      );
+    });
     const took = Date.now() - restartedAt;
     assert.ok(took < 10_000, `reconnected ${took} ms after the restart`);
     assert.ok(dialler.running, 'the other node never stopped');

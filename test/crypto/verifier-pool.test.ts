@@ -58,6 +58,36 @@ describe('VerifierPool', () => {
     const pool = new VerifierPool(1);
     await pool.close();
     await assert.rejects(pool.verifyBatch(mixedChecks(3)), { code: 'TM_ERR_NOT_RUNNING' });
+    assert.equal(pool.canAcceptWork(), true, 'takes work, to refuse it, rather than holding callers back');
+    await pool.whenAvailable();
+  });
+
+  test('a worker that dies fails its batches, wakes those waiting for room, and is given nothing more', async () => {
+    const pool = new VerifierPool(1);
+    try {
+      // About half a second of checks queued: the worker is stopped long before it could get through them.
+      const checks = mixedChecks(2_000);
+      const batches = Array.from({ length: 6 }, () => pool.verifyBatch(checks));
+      for (const batch of batches) batch.catch(() => undefined);
+      assert.equal(pool.canAcceptWork(), false, 'full');
+      const room = pool.whenAvailable();
+      const [worker] = Reflect.get(pool, 'workers') as Array<{ worker: { terminate(): Promise<number> } }>;
+      await worker!.worker.terminate();
+      await room;
+      const settled = await Promise.allSettled(batches);
+      assert.ok(
+        settled.every((result) => result.status === 'fulfilled' || result.reason.code === 'TM_ERR_INTERNAL'),
+        'each batch answered or failed, none left hanging',
+      );
+      assert.ok(
+        settled.some((result) => result.status === 'rejected'),
+        'those in flight failed',
+      );
+      assert.equal(pool.canAcceptWork(), true);
+      await assert.rejects(pool.verifyBatch(mixedChecks(3)), { code: 'TM_ERR_INTERNAL' });
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 // the per-subnet bound on non-members.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { hostKeyOf } from '../../src/core/routing/subnet.js';
 import { AdmissionPolicy, defaultAdmission, ipOf, subnetKey } from '../../src/net/peers/admission.js';
 import type { PeerSession } from '../../src/net/peers/interface.js';
 
@@ -27,6 +28,16 @@ describe('subnetKey', () => {
     assert.equal(subnetKey(ipOf('10.1.2.3:4000')), subnetKey(ipOf('::ffff:10.1.2.200:5')));
     assert.notEqual(subnetKey(ipOf('10.1.2.3:4000')), subnetKey(ipOf('10.1.3.3:4000')));
     assert.equal(subnetKey(ipOf('2001:db8::5:4000')), subnetKey('2001:db8:0:7::1'));
+  });
+});
+
+describe('hostKeyOf', () => {
+  it('is the whole IPv4 address (mapped or not) and the /64 of an IPv6 one', () => {
+    assert.equal(hostKeyOf('10.1.2.3'), hostKeyOf('::ffff:10.1.2.3'));
+    assert.notEqual(hostKeyOf('10.1.2.3'), hostKeyOf('10.1.2.4'));
+    assert.equal(hostKeyOf('2001:db8:0:1::a'), hostKeyOf('2001:db8:0:1:ffff:ffff:ffff:ffff'));
+    assert.equal(hostKeyOf('2001:db8::1'), hostKeyOf('2001:DB8:0:0:9::'));
+    assert.notEqual(hostKeyOf('2001:db8:0:1::a'), hostKeyOf('2001:db8:0:2::a'));
   });
 });
 
@@ -70,6 +81,13 @@ describe('AdmissionPolicy.onSocket', () => {
     const verdict = policy.onSocket([spoke, silent, other], waiting('10.0.0.1:3', 3));
     assert.deepEqual(verdict, { kind: 'admit', evict: silent });
     assert.deepEqual(policy.onSocket([spoke, silent, other], waiting('10.0.0.3:1', 3)), { kind: 'admit' });
+  });
+
+  it('counts an IPv6 /64 as one host: its 2^64 addresses share one share of the pool', () => {
+    const [first, second] = [waiting('2001:db8:0:1::a:1', 1), waiting('2001:db8:0:1:ffff::b:2', 2)];
+    const verdict = policy.onSocket([first, second], waiting('2001:db8:0:1:1:2:3:4:3', 3));
+    assert.deepEqual(verdict, { kind: 'admit', evict: first });
+    assert.deepEqual(policy.onSocket([first, second], waiting('2001:db8:0:2::a:4', 4)), { kind: 'admit' });
   });
 
   it('exempts loopback from the per-IP bound, not from the pool’s', () => {

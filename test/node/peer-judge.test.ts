@@ -1,5 +1,5 @@
-// PeerJudge turns outcomes into scores: excess over an origin's budget is charged to the peer that delivered
-// it only when that peer is the origin, so an honest relay of another member's storm keeps its score.
+// PeerJudge turns outcomes into scores: excess over an origin's budget is charged to the origin, and to a relay
+// only past what an honest relay could forward of that origin, so an honest relay of a member's storm keeps its score.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message } from '../../src/core/messages/schemas.js';
@@ -41,6 +41,20 @@ describe('PeerJudge and origin budgets', () => {
     for (const message of storm) judge.judged(relay, message, overBudget);
     assert.equal(judge.scoreOf(relay.nodeId!), 0);
     assert.deepEqual(refused, []);
+  });
+
+  it('scores a relay past what an honest one could forward of that origin', () => {
+    const { judge, refused } = judgeRecordingRefusals();
+    const relay = session(RELAY);
+    // Honest relays forward at most the origin's budget of it (100 a minute): the next ones are the relay's own.
+    for (const message of storm) judge.judged(relay, message, overBudget);
+    assert.equal(judge.scoreOf(relay.nodeId!), 0, 'the first 100 cost nothing');
+    for (const message of storm.slice(0, 60)) judge.judged(relay, message, overBudget);
+    assert.deepEqual(
+      refused,
+      [`${relay.nodeId}:TM_ERR_PEER_SCORE`],
+      'then it is scored like an origin, and dropped',
+    );
   });
 
   it('scores the origin sending its own excess, and drops it below the threshold', () => {

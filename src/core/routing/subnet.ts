@@ -87,3 +87,22 @@ export function subnetOf(address: string): Subnet | null {
   }
   return { key: `host:${host}`, loopback: host === 'localhost' };
 }
+
+/**
+ * The one host an address stands for, as a key: an IPv4 address whole, an IPv6 one by its /64 (the block one
+ * host is handed, so it could otherwise be 2^64 "addresses"); a host name is itself; null for no host.
+ */
+export function hostKeyOf(address: string): string | null {
+  const host = hostOf(address);
+  if (host === null) return null;
+  const v4 = ipv4Parts(host);
+  if (v4 !== null) return `v4:${v4.join('.')}`;
+  const v6 = ipv6Groups(host);
+  if (v6 === null) return `host:${host}`;
+  if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff)
+    return `v4:${v6[6]! >> 8}.${v6[6]! & 0xff}.${v6[7]! >> 8}.${v6[7]! & 0xff}`;
+  return `v6:${v6
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}`;
+}

@@ -1,7 +1,7 @@
 // Who may hold an inbound slot: members of the network file first, non-members within bounds (in all, per /24
 // or /48), and sockets still handshaking in a small pool of their own, bounded per IP, never holding a slot.
 import type { ErrorCode } from '../../core/errors.js';
-import { subnetOf } from '../../core/routing/subnet.js';
+import { hostKeyOf, subnetOf } from '../../core/routing/subnet.js';
 import type { PeerSession } from './interface.js';
 
 export interface AdmissionLimits {
@@ -13,7 +13,7 @@ export interface AdmissionLimits {
   readonly maxPerSubnet: number;
   /** Inbound sockets not yet handshaken at most; past it the oldest silent one is dropped to make room. */
   readonly maxPendingHandshakes: number;
-  /** Of those, from one IP address at most: past it that address's oldest silent one is dropped. */
+  /** Of those, from one host at most (an IPv4 address, an IPv6 /64): past it that host's oldest silent one goes. */
   readonly maxPendingPerIp: number;
   /** Loopback addresses are exempt from the subnet bound (a devnet's nodes all share one). */
   readonly exemptLoopback: boolean;
@@ -76,11 +76,14 @@ export class AdmissionPolicy {
         detail: `limit ${this.limits.maxInboundPeers}`,
       };
     const pending = inbound.filter((s) => s.state === 'handshaking');
-    // One address cannot fill the pool and push everyone else's handshakes out: it makes room among its own.
+    // One host (an IPv4 address, an IPv6 /64) cannot fill the pool and push everyone else's handshakes out: it
+    // makes room among its own.
     const ip = ipOf(socket.connection.remoteAddress);
     if (!this.exempt(ip)) {
-      const sameIp = pending.filter((s) => ipOf(s.connection.remoteAddress) === ip);
-      if (sameIp.length >= this.limits.maxPendingPerIp) return { kind: 'admit', evict: oldestWaiter(sameIp) };
+      const host = hostKeyOf(ip);
+      const sameHost = pending.filter((s) => hostKeyOf(ipOf(s.connection.remoteAddress)) === host);
+      if (sameHost.length >= this.limits.maxPendingPerIp)
+        return { kind: 'admit', evict: oldestWaiter(sameHost) };
     }
     if (pending.length < this.limits.maxPendingHandshakes) return { kind: 'admit' };
     return { kind: 'admit', evict: oldestWaiter(pending) };

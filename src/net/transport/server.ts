@@ -43,8 +43,10 @@ export async function listen(options: ListenOptions, onSocket: SocketHandler): P
   server.on('upgrade', (_request, socket) => arrived(socket));
   server.on('request', (request, response) => {
     arrived(request.socket);
+    // Closed after the answer: a plain request every few seconds must not keep a socket past its deadline.
+    response.shouldKeepAlive = false;
     response
-      .writeHead(426, { 'content-type': 'text/plain' })
+      .writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
       .end(`Trust Mesh: connect a WebSocket to ${MESH_PATH}\n`);
   });
   await new Promise<void>((resolve, reject) => {
