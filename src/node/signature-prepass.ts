@@ -104,7 +104,8 @@ export class SignaturePrepass<W> {
       const needed: PreparedMessage[] = [];
       for (const message of this.deps.signaturesOf(work)) {
         const ready = messages.prepare(message);
-        if (ready !== null && !keys.has(ready.key)) needed.push(ready);
+        if (ready !== null && !keys.has(ready.key) && !needed.some((other) => other.key === ready.key))
+          needed.push(ready);
       }
       if (!withChecks && needed.some((ready) => ready.checks.length > 0)) break;
       this.pending.shift();
