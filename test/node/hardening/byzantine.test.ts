@@ -1,5 +1,5 @@
-// Byzantine members over real sockets: 7 honest nodes and 3 members holding real keys that send invalid
-// signatures, forged and equivocating votes and spam. Every honest update still commits on every honest node.
+// Byzantine members over real sockets: 7 honest nodes and 3 members holding real keys that, all at once, send
+// invalid signatures, forged and equivocating votes and spam. Every honest update still commits everywhere.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { PROTOCOL_VERSION } from '../../../src/core/messages/fields.js';
@@ -65,77 +65,86 @@ describe('Byzantine members in a 10-node mesh', () => {
       return record;
     };
 
-    // Spam: 300 validly signed proposals from one member, far beyond its budget, while honest nodes propose.
-    const spammer = await connect(SPAMMER, honest[2]!);
-    const spamStart = Date.now();
-    for (let i = 0; i < 300 && !spammer.closed; i++)
-      spammer.sendJson(maker.update({ agentId: `spam-${i}`, principalId: 'p' }, { origin: SPAMMER }));
-    for (const [i, node] of honest.entries()) submitFrom(node, `during-spam-${i}`, 100 + i);
-    await spammer.waitForClose(10_000);
-    assert.equal(spammer.closeReason, 'TM_ERR_PEER_SCORE', 'the spammer is scored down and dropped');
     // Scores decay with time, even between the drop and the test seeing the close: each bad sender's score is the
     // one its node dropped it with.
     const scoreAt = (node: TrustMeshNode, key: number) => internals(node).judge.scoreOf(signer(key).nodeId);
     const droppedWith = (node: TrustMeshNode, key: number) =>
       internals(node).judge.scoreWhenDropped(signer(key).nodeId);
-    const spammerScore = droppedWith(honest[2]!, SPAMMER);
+    const spamStart = Date.now();
+
+    // The three attack at once, each at honest nodes of its own, while honest nodes propose.
+    // Spam: 300 validly signed proposals from one member, far beyond its budget.
+    const spam = async () => {
+      const spammer = await connect(SPAMMER, honest[2]!);
+      for (let i = 0; i < 300 && !spammer.closed; i++)
+        spammer.sendJson(maker.update({ agentId: `spam-${i}`, principalId: 'p' }, { origin: SPAMMER }));
+      for (const [i, node] of honest.entries()) submitFrom(node, `during-spam-${i}`, 100 + i);
+      await spammer.waitForClose(10_000);
+      assert.equal(spammer.closeReason, 'TM_ERR_PEER_SCORE', 'the spammer is scored down and dropped');
+      return droppedWith(honest[2]!, SPAMMER);
+    };
 
     // Invalid signatures: a tampered update, an update and a revocation claiming honest origins. Each closes the
     // link at once; the third brings the forger's score below the threshold, and it is refused for a while.
-    const tampered = maker.update({ agentId: 'tampered', principalId: 'p' }, { origin: FORGER });
-    const forgeries: unknown[] = [
-      { ...tampered, payload: { ...tampered.payload, trustScore: 999 } },
-      signMessage<TrustUpdate>(signer(FORGER), networkId, {
-        ...(envelope('TRUST_UPDATE', 3) as Omit<TrustUpdate, 'payload'>),
-        payload: { agentId: 'forged-origin', principalId: 'p', trustScore: 1, event: 'SCORE_UPDATE' },
-      } as never),
-      signMessage<Revocation>(signer(FORGER), networkId, {
-        ...(envelope('REVOCATION', 1) as Omit<Revocation, 'payload' | 'priority'>),
-        priority: 'CRITICAL',
-        payload: { agentId: 'during-spam-0', principalId: 'p', reason: 'forged' },
-      } as never),
-    ];
-    const target = honest[0]!;
-    for (const [i, forgery] of forgeries.entries()) {
-      const forger = await connect(FORGER, target);
-      assert.equal(forger.closed, false, `the forger gets in before forgery ${i}`);
-      forger.sendJson(forgery);
-      await forger.waitForClose();
-      if (i < 2) assert.equal(forger.closeReason, 'TM_ERR_SIG_INVALID');
-    }
-    const refused = await RawPeer.connect(target.endpoint, testKeyPair(FORGER), networkId, mesh);
-    await refused.handshake().catch(() => undefined);
-    await refused.waitForClose();
-    assert.equal(refused.closeReason, 'TM_ERR_PEER_SCORE', 'refused after its score fell');
-    const forgerScore = droppedWith(target, FORGER);
+    const forge = async () => {
+      const tampered = maker.update({ agentId: 'tampered', principalId: 'p' }, { origin: FORGER });
+      const forgeries: unknown[] = [
+        { ...tampered, payload: { ...tampered.payload, trustScore: 999 } },
+        signMessage<TrustUpdate>(signer(FORGER), networkId, {
+          ...(envelope('TRUST_UPDATE', 3) as Omit<TrustUpdate, 'payload'>),
+          payload: { agentId: 'forged-origin', principalId: 'p', trustScore: 1, event: 'SCORE_UPDATE' },
+        } as never),
+        signMessage<Revocation>(signer(FORGER), networkId, {
+          ...(envelope('REVOCATION', 1) as Omit<Revocation, 'payload' | 'priority'>),
+          priority: 'CRITICAL',
+          payload: { agentId: 'during-spam-0', principalId: 'p', reason: 'forged' },
+        } as never),
+      ];
+      const target = honest[0]!;
+      for (const [i, forgery] of forgeries.entries()) {
+        const forger = await connect(FORGER, target);
+        assert.equal(forger.closed, false, `the forger gets in before forgery ${i}`);
+        forger.sendJson(forgery);
+        await forger.waitForClose();
+        if (i < 2) assert.equal(forger.closeReason, 'TM_ERR_SIG_INVALID');
+      }
+      const refused = await RawPeer.connect(target.endpoint, testKeyPair(FORGER), networkId, mesh);
+      await refused.handshake().catch(() => undefined);
+      await refused.waitForClose();
+      assert.equal(refused.closeReason, 'TM_ERR_PEER_SCORE', 'refused after its score fell');
+      return droppedWith(target, FORGER);
+    };
 
     // Forged votes: a vote claiming another validator, then two conflicting votes under one id (equivocation).
-    const forgedVoteLink = await connect(VOTER, honest[4]!);
-    const equivocationLink = await connect(VOTER, honest[1]!);
-    const record = submitFrom(honest[3]!, 'voted-on', 640);
-    const { update } = record;
-    const digest = messageDigest(sodiumCrypto, networkId, update);
-    const voteFields = { updateId: update.id, updateOrigin: update.origin, updateDigest: digest };
-    forgedVoteLink.sendJson(
-      signMessage<Vote>(signer(VOTER), networkId, {
-        ...(envelope('VOTE', 5) as Omit<Vote, 'updateId'>),
-        ...voteFields,
-        decision: 'reject',
-      } as never),
-    );
-    await forgedVoteLink.waitForClose();
-    assert.equal(forgedVoteLink.closeReason, 'TM_ERR_SIG_INVALID');
-    const voteEnvelope = envelope('VOTE', VOTER);
-    for (const decision of ['accept', 'reject'] as const)
-      equivocationLink.sendJson(
-        signMessage<Vote>(signer(VOTER), networkId, { ...voteEnvelope, ...voteFields, decision } as never),
+    const vote = async () => {
+      const forgedVoteLink = await connect(VOTER, honest[4]!);
+      const equivocationLink = await connect(VOTER, honest[1]!);
+      const record = submitFrom(honest[3]!, 'voted-on', 640);
+      const { update } = record;
+      const digest = messageDigest(sodiumCrypto, networkId, update);
+      const voteFields = { updateId: update.id, updateOrigin: update.origin, updateDigest: digest };
+      forgedVoteLink.sendJson(
+        signMessage<Vote>(signer(VOTER), networkId, {
+          ...(envelope('VOTE', 5) as Omit<Vote, 'updateId'>),
+          ...voteFields,
+          decision: 'reject',
+        } as never),
       );
-    const voterId = signer(VOTER).nodeId;
-    await waitFor(
-      () => honest.every((node) => node.isBlacklisted(voterId)),
-      10_000,
-      'the equivocating voter blacklisted on every honest node',
-    );
+      await forgedVoteLink.waitForClose();
+      assert.equal(forgedVoteLink.closeReason, 'TM_ERR_SIG_INVALID');
+      const voteEnvelope = envelope('VOTE', VOTER);
+      for (const decision of ['accept', 'reject'] as const)
+        equivocationLink.sendJson(
+          signMessage<Vote>(signer(VOTER), networkId, { ...voteEnvelope, ...voteFields, decision } as never),
+        );
+      const voterId = signer(VOTER).nodeId;
+      await waitFor(
+        () => honest.every((node) => node.isBlacklisted(voterId)),
+        10_000,
+        'the equivocating voter blacklisted on every honest node',
+      );
+    };
+    const [spammerScore, forgerScore] = await Promise.all([spam(), forge(), vote()]);
     for (const [i, node] of honest.entries()) submitFrom(node, `after-attacks-${i}`, 300 + i);
 
     // Every honest update commits, on every honest node, with its own score.
