@@ -123,7 +123,6 @@ export class VerifierPool implements SignatureVerifier {
     this.wakeWaitingForRoom();
     await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
     for (const entry of this.workers) this.failAll(entry);
-    this.wakeWaitingForRoom();
   }
 }
 

@@ -63,29 +63,34 @@ function ipv6Groups(host: string): number[] | null {
   return [...head, ...new Array<number>(missing).fill(0), ...tail];
 }
 
+/** An IP literal's numbers: IPv4 bytes, or IPv6 16-bit groups; an IPv4-mapped address (::ffff:a.b.c.d) is IPv4. */
+type Ip = { readonly v4: number[] } | { readonly v6: number[] };
+
+function ipOfHost(host: string): Ip | null {
+  const v4 = ipv4Parts(host);
+  if (v4 !== null) return { v4 };
+  const v6 = ipv6Groups(host);
+  if (v6 === null) return null;
+  if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff)
+    return { v4: [v6[6]! >> 8, v6[6]! & 0xff, v6[7]! >> 8, v6[7]! & 0xff] };
+  return { v6 };
+}
+
+const v6Prefix = (groups: readonly number[], count: number): string =>
+  groups
+    .slice(0, count)
+    .map((g) => g.toString(16))
+    .join(':');
+
 /** The subnet of an address or URL; a host name (not an IP literal) is its own subnet; null for no host. */
 export function subnetOf(address: string): Subnet | null {
   const host = hostOf(address);
   if (host === null) return null;
-  const v4 = ipv4Parts(host);
-  if (v4 !== null) return { key: `v4:${v4.slice(0, 3).join('.')}`, loopback: v4[0] === 127 };
-  const v6 = ipv6Groups(host);
-  if (v6 !== null) {
-    // An IPv4-mapped address (::ffff:a.b.c.d) is that IPv4 address.
-    if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff) {
-      const a = v6[6]! >> 8;
-      return { key: `v4:${a}.${v6[6]! & 0xff}.${v6[7]! >> 8}`, loopback: a === 127 };
-    }
-    const loopback = v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1;
-    return {
-      key: `v6:${v6
-        .slice(0, 3)
-        .map((g) => g.toString(16))
-        .join(':')}`,
-      loopback,
-    };
-  }
-  return { key: `host:${host}`, loopback: host === 'localhost' };
+  const ip = ipOfHost(host);
+  if (ip === null) return { key: `host:${host}`, loopback: host === 'localhost' };
+  if ('v4' in ip) return { key: `v4:${ip.v4.slice(0, 3).join('.')}`, loopback: ip.v4[0] === 127 };
+  const loopback = ip.v6.slice(0, 7).every((g) => g === 0) && ip.v6[7] === 1;
+  return { key: `v6:${v6Prefix(ip.v6, 3)}`, loopback };
 }
 
 /**
@@ -95,14 +100,7 @@ export function subnetOf(address: string): Subnet | null {
 export function hostKeyOf(address: string): string | null {
   const host = hostOf(address);
   if (host === null) return null;
-  const v4 = ipv4Parts(host);
-  if (v4 !== null) return `v4:${v4.join('.')}`;
-  const v6 = ipv6Groups(host);
-  if (v6 === null) return `host:${host}`;
-  if (v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff)
-    return `v4:${v6[6]! >> 8}.${v6[6]! & 0xff}.${v6[7]! >> 8}.${v6[7]! & 0xff}`;
-  return `v6:${v6
-    .slice(0, 4)
-    .map((g) => g.toString(16))
-    .join(':')}`;
+  const ip = ipOfHost(host);
+  if (ip === null) return `host:${host}`;
+  return 'v4' in ip ? `v4:${ip.v4.join('.')}` : `v6:${v6Prefix(ip.v6, 4)}`;
 }
